@@ -1,0 +1,9 @@
+//! nobastion: a compliance scanner and policy linter for bastion-less access on AWS.
+//!
+//! The pipeline (see docs/architecture.md): collectors (`collect`, live AWS) and ingesters
+//! (`ingest`, IaC files) fill one normalized [`model::Snapshot`]; the rules engine (`rules`)
+//! evaluates the catalog over it, asking the IAM policy engine (`policy`) what principals and
+//! documents allow; reporters (`report`) render the findings.
+
+pub mod cli;
+pub mod policy;
