@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod simulate;
+
 /// Exit codes shared by every subcommand (see README "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -36,7 +38,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Evaluate one request against policy files, offline (like AWS's policy simulator)
+    Simulate(simulate::Args),
+}
 
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
@@ -61,5 +66,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
-    match cli.command {}
+    match cli.command {
+        Command::Simulate(args) => simulate::run(&args),
+    }
 }

@@ -39,7 +39,11 @@ impl<'a> Arn<'a> {
     /// Part `i` (0 partition, 1 service, 2 region, 3 account, 4 resource).
     pub(crate) fn part(&self, i: usize) -> &'a str {
         let start = self.starts[i];
-        let end = if i < 4 { self.starts[i + 1] - 1 } else { self.text.len() };
+        let end = if i < 4 {
+            self.starts[i + 1] - 1
+        } else {
+            self.text.len()
+        };
         &self.text[start..end]
     }
 
@@ -104,10 +108,18 @@ impl ArnPattern {
         self.parts.iter().flat_map(|p| p.variables().iter())
     }
 
-    pub(crate) fn matches<'c>(&self, arn: &Arn<'_>, resolve: &dyn Fn(&Variable) -> VarValue<'c>) -> bool {
+    pub(crate) fn matches<'c>(
+        &self,
+        arn: &Arn<'_>,
+        resolve: &dyn Fn(&Variable) -> VarValue<'c>,
+    ) -> bool {
         let n = self.parts.len();
         for (i, part) in self.parts.iter().enumerate() {
-            let text = if i + 1 == n && n < 5 { arn.rest_from(i) } else { arn.part(i) };
+            let text = if i + 1 == n && n < 5 {
+                arn.rest_from(i)
+            } else {
+                arn.part(i)
+            };
             if !part.matches(text, resolve) {
                 return false;
             }
@@ -176,9 +188,15 @@ mod tests {
     #[test]
     fn matching_rules() {
         let doc = "arn:aws:ssm:us-east-1::document/AWS-StartSSHSession";
-        assert!(m("arn:aws:ssm:*:*:document/*", doc), "* matches the empty account");
+        assert!(
+            m("arn:aws:ssm:*:*:document/*", doc),
+            "* matches the empty account"
+        );
         assert!(m("arn:aws:ssm:*:*:*", doc));
-        assert!(m("arn:aws:ssm:*:*:*SSH*", doc), "* spans / in the resource part");
+        assert!(
+            m("arn:aws:ssm:*:*:*SSH*", doc),
+            "* spans / in the resource part"
+        );
         assert!(!m("arn:aws:ssm:*:111122223333:document/*", doc));
         assert!(!m("arn:aws:SSM:*:*:document/*", doc), "case-sensitive");
         assert!(!m("arn:aws:ssm:*:*:Document/*", doc));
@@ -186,22 +204,49 @@ mod tests {
         assert!(m("arn:aws:ssm:*", doc));
         assert!(m("arn:aws:*", doc));
         assert!(!m("arn:aws:ec2:*", doc));
-        assert!(m("arn:aws:logs:*:*:log-group:*", "arn:aws:logs:eu-west-1:1:log-group:x:log-stream:y"));
+        assert!(m(
+            "arn:aws:logs:*:*:log-group:*",
+            "arn:aws:logs:eu-west-1:1:log-group:x:log-stream:y"
+        ));
         assert!(!m("arn:aws:ssm:*:*:document/AWS-StartSSH", doc));
-        assert!(m("arn:aws:ssm:?s-east-1:*:document/AWS-Start???Session", doc));
+        assert!(m(
+            "arn:aws:ssm:?s-east-1:*:document/AWS-Start???Session",
+            doc
+        ));
     }
 
     #[test]
     fn variables_with_colons_stay_in_their_part() {
-        assert_eq!(split_parts("aws:iam::${aws:PrincipalAccount}:user/*", true), ["aws", "iam", "", "${aws:PrincipalAccount}", "user/*"]);
-        assert_eq!(split_parts("aws:iam::${aws:PrincipalAccount}:user/*", false).len(), 5);
-        assert_eq!(split_parts("aws:iam::${aws:PrincipalAccount}:user/*", false)[3], "${aws");
+        assert_eq!(
+            split_parts("aws:iam::${aws:PrincipalAccount}:user/*", true),
+            ["aws", "iam", "", "${aws:PrincipalAccount}", "user/*"]
+        );
+        assert_eq!(
+            split_parts("aws:iam::${aws:PrincipalAccount}:user/*", false).len(),
+            5
+        );
+        assert_eq!(
+            split_parts("aws:iam::${aws:PrincipalAccount}:user/*", false)[3],
+            "${aws"
+        );
     }
 
     #[test]
     fn malformed_patterns_are_explained() {
-        assert!(ArnPattern::compile("bucket", true).unwrap_err().contains("\"arn:\""));
-        assert!(ArnPattern::compile("arn:aws:ssm:us-east-1", true).unwrap_err().contains("six"));
-        assert!(ArnPattern::compile("arn:aws::*", true).unwrap_err().contains("service"));
+        assert!(
+            ArnPattern::compile("bucket", true)
+                .unwrap_err()
+                .contains("\"arn:\"")
+        );
+        assert!(
+            ArnPattern::compile("arn:aws:ssm:us-east-1", true)
+                .unwrap_err()
+                .contains("six")
+        );
+        assert!(
+            ArnPattern::compile("arn:aws::*", true)
+                .unwrap_err()
+                .contains("service")
+        );
     }
 }

@@ -141,7 +141,10 @@ impl Base {
     }
 
     pub(crate) fn name(self) -> &'static str {
-        BASES.iter().find(|(_, b)| *b == self).map_or("?", |(n, _)| n)
+        BASES
+            .iter()
+            .find(|(_, b)| *b == self)
+            .map_or("?", |(n, _)| n)
     }
 
     /// Policy variables are substituted in string and ARN comparisons only.
@@ -209,7 +212,11 @@ impl Operator {
         if base == Base::Null && (if_exists || set.is_some()) {
             return Err(" (Null takes neither IfExists nor a set operator)".to_owned());
         }
-        Ok(Operator { base, set, if_exists })
+        Ok(Operator {
+            base,
+            set,
+            if_exists,
+        })
     }
 
     /// The canonical spelling, e.g. `ForAnyValue:StringLikeIfExists`.
@@ -284,7 +291,9 @@ impl Condition {
         let compiled = match operator.base {
             B::StringEquals | B::StringNotEquals => Values::Patterns(patterns(false)?),
             B::StringLike | B::StringNotLike => Values::Patterns(patterns(true)?),
-            B::StringEqualsIgnoreCase | B::StringNotEqualsIgnoreCase => Values::Folded(patterns(false)?),
+            B::StringEqualsIgnoreCase | B::StringNotEqualsIgnoreCase => {
+                Values::Folded(patterns(false)?)
+            }
             B::NumericEquals
             | B::NumericNotEquals
             | B::NumericLessThan
@@ -304,7 +313,11 @@ impl Condition {
             | B::DateGreaterThanEquals => Values::Dates(
                 values
                     .iter()
-                    .map(|v| parse_date(v).ok_or_else(|| format!("\"{v}\" is not an ISO 8601 date or epoch seconds")))
+                    .map(|v| {
+                        parse_date(v).ok_or_else(|| {
+                            format!("\"{v}\" is not an ISO 8601 date or epoch seconds")
+                        })
+                    })
                     .collect(),
             ),
             B::Bool => Values::Bools(
@@ -323,7 +336,10 @@ impl Condition {
             B::IpAddress | B::NotIpAddress => Values::Cidrs(
                 values
                     .iter()
-                    .map(|v| parse_cidr(v).ok_or_else(|| format!("\"{v}\" is not an IP address or CIDR block")))
+                    .map(|v| {
+                        parse_cidr(v)
+                            .ok_or_else(|| format!("\"{v}\" is not an IP address or CIDR block"))
+                    })
                     .collect(),
             ),
             B::ArnEquals | B::ArnLike | B::ArnNotEquals | B::ArnNotLike => Values::Arns(
@@ -356,7 +372,9 @@ impl Condition {
     /// Policy variables referenced by the values.
     pub(crate) fn variables(&self) -> Box<dyn Iterator<Item = &Variable> + '_> {
         match &self.compiled {
-            Values::Patterns(p) | Values::Folded(p) => Box::new(p.iter().flat_map(|p| p.variables().iter())),
+            Values::Patterns(p) | Values::Folded(p) => {
+                Box::new(p.iter().flat_map(|p| p.variables().iter()))
+            }
             Values::Arns(a) => Box::new(a.iter().flatten().flat_map(ArnPattern::variables)),
             _ => Box::new(std::iter::empty()),
         }
@@ -387,7 +405,11 @@ impl Condition {
     }
 
     /// Evaluates the entry.
-    pub(crate) fn eval<'r>(&self, request: &Request<'r>, resolve: &dyn Fn(&Variable) -> VarValue<'r>) -> Tri {
+    pub(crate) fn eval<'r>(
+        &self,
+        request: &Request<'r>,
+        resolve: &dyn Fn(&Variable) -> VarValue<'r>,
+    ) -> Tri {
         let state = request.key(&self.key_lower);
         if self.operator.base == Base::Null {
             return match state {
@@ -400,7 +422,8 @@ impl Condition {
             (KeyState::Unknown, _) => Tri::Unknown,
             (KeyState::Absent, Some(SetOp::ForAllValues)) => Tri::True,
             (KeyState::Absent, _) => Tri::from_bool(
-                self.operator.if_exists || (self.operator.set.is_none() && self.operator.base.negated()),
+                self.operator.if_exists
+                    || (self.operator.set.is_none() && self.operator.base.negated()),
             ),
             (KeyState::Known(value), None) => match value {
                 ContextValue::Single(v) => self.single(v, resolve),
@@ -483,7 +506,11 @@ impl Condition {
             },
             Values::Null(_) => Tri::Invalid,
         };
-        if self.operator.base.negated() { positive.not() } else { positive }
+        if self.operator.base.negated() {
+            positive.not()
+        } else {
+            positive
+        }
     }
 
     /// For ordered comparisons: `request <op> policy`.
@@ -491,7 +518,10 @@ impl Condition {
         use std::cmp::Ordering::{Equal, Greater, Less};
         let Some(o) = ordering else { return false };
         match self.operator.base {
-            Base::NumericEquals | Base::DateEquals | Base::NumericNotEquals | Base::DateNotEquals => o == Equal,
+            Base::NumericEquals
+            | Base::DateEquals
+            | Base::NumericNotEquals
+            | Base::DateNotEquals => o == Equal,
             Base::NumericLessThan | Base::DateLessThan => o == Less,
             Base::NumericLessThanEquals | Base::DateLessThanEquals => o != Greater,
             Base::NumericGreaterThan | Base::DateGreaterThan => o == Greater,
@@ -512,9 +542,18 @@ fn any<T>(items: &[T], f: impl Fn(&T) -> Tri) -> Tri {
     acc
 }
 
-fn pattern_matches<'r>(pattern: &Pattern, value: &str, resolve: &dyn Fn(&Variable) -> VarValue<'r>) -> Tri {
+fn pattern_matches<'r>(
+    pattern: &Pattern,
+    value: &str,
+    resolve: &dyn Fn(&Variable) -> VarValue<'r>,
+) -> Tri {
     let matched = pattern.matches(value, resolve);
-    if matched && pattern.variables().iter().any(|v| resolve(v) == VarValue::Unknown) {
+    if matched
+        && pattern
+            .variables()
+            .iter()
+            .any(|v| resolve(v) == VarValue::Unknown)
+    {
         Tri::Unknown
     } else {
         Tri::from_bool(matched)
@@ -556,7 +595,9 @@ pub(crate) fn parse_cidr(text: &str) -> Option<(IpAddr, u8)> {
     let max = if ip.is_ipv4() { 32 } else { 128 };
     let prefix = match prefix {
         None => max,
-        Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok()?,
+        Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            p.parse().ok()?
+        }
         Some(_) => return None,
     };
     (prefix <= max).then_some((ip, prefix))
@@ -601,7 +642,9 @@ pub(crate) fn parse_date(text: &str) -> Option<i64> {
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp_millis());
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|dt| dt.and_utc().timestamp_millis());
     }
     None
 }
@@ -613,12 +656,23 @@ mod tests {
 
     fn cond(op: &str, key: &str, values: &[&str]) -> Condition {
         let operator = Operator::parse(op).expect("operator");
-        Condition::compile(operator, op, key, values.iter().map(|v| (*v).into()).collect(), true).expect("compile")
+        Condition::compile(
+            operator,
+            op,
+            key,
+            values.iter().map(|v| (*v).into()).collect(),
+            true,
+        )
+        .expect("compile")
     }
 
     fn eval(c: &Condition, ctx: &Context) -> Tri {
         let action = ActionName::new("ssm:StartSession").expect("action");
-        let req = Request::new(&action, "arn:aws:ec2:us-east-1:111122223333:instance/i-1", ctx);
+        let req = Request::new(
+            &action,
+            "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+            ctx,
+        );
         c.eval(&req, &|v| match req.key(&v.key) {
             KeyState::Known(ContextValue::Single(s)) => VarValue::Text(s.as_str()),
             KeyState::Unknown => VarValue::Unknown,
@@ -652,9 +706,18 @@ mod tests {
         assert!(op.if_exists);
         assert_eq!(op.base, Base::StringLike);
         assert_eq!(op.canonical(), "ForAnyValue:StringLikeIfExists");
-        assert_eq!(Operator::parse("stringequals").expect("case-insensitive").base, Base::StringEquals);
+        assert_eq!(
+            Operator::parse("stringequals")
+                .expect("case-insensitive")
+                .base,
+            Base::StringEquals
+        );
         assert!(Operator::parse("StringEqual").is_err());
-        assert!(Operator::parse("ForSomeValues:StringEquals").unwrap_err().contains("set operator"));
+        assert!(
+            Operator::parse("ForSomeValues:StringEquals")
+                .unwrap_err()
+                .contains("set operator")
+        );
         assert!(Operator::parse("NullIfExists").is_err());
         assert!(Operator::parse("ForAllValues:Null").is_err());
     }
@@ -662,10 +725,26 @@ mod tests {
     #[test]
     fn string_operators() {
         assert_eq!(t("StringEquals", &["prod"], Some("prod")), T);
-        assert_eq!(t("StringEquals", &["prod"], Some("Prod")), F, "values are case-sensitive");
-        assert_eq!(t("StringEquals", &["p*"], Some("prod")), F, "no wildcards in StringEquals");
-        assert_eq!(t("StringEquals", &["a", "prod"], Some("prod")), T, "values OR");
-        assert_eq!(t("StringNotEquals", &["a", "prod"], Some("prod")), F, "negated values NOR");
+        assert_eq!(
+            t("StringEquals", &["prod"], Some("Prod")),
+            F,
+            "values are case-sensitive"
+        );
+        assert_eq!(
+            t("StringEquals", &["p*"], Some("prod")),
+            F,
+            "no wildcards in StringEquals"
+        );
+        assert_eq!(
+            t("StringEquals", &["a", "prod"], Some("prod")),
+            T,
+            "values OR"
+        );
+        assert_eq!(
+            t("StringNotEquals", &["a", "prod"], Some("prod")),
+            F,
+            "negated values NOR"
+        );
         assert_eq!(t("StringNotEquals", &["a", "b"], Some("prod")), T);
         assert_eq!(t("StringEqualsIgnoreCase", &["PROD"], Some("prod")), T);
         assert_eq!(t("StringNotEqualsIgnoreCase", &["PROD"], Some("prod")), F);
@@ -689,7 +768,11 @@ mod tests {
         assert_eq!(t("Null", &["true"], None), T);
         assert_eq!(t("Null", &["false"], None), F);
         assert_eq!(t("Null", &["false"], Some("v")), T);
-        assert_eq!(t("ForAllValues:StringEquals", &["x"], None), T, "ForAllValues is true when missing");
+        assert_eq!(
+            t("ForAllValues:StringEquals", &["x"], None),
+            T,
+            "ForAllValues is true when missing"
+        );
         assert_eq!(t("ForAnyValue:StringEquals", &["x"], None), F);
         assert_eq!(t("ForAnyValue:StringEqualsIfExists", &["x"], None), T);
         assert_eq!(t("ForAnyValue:StringNotEquals", &["x"], None), F);
@@ -700,7 +783,10 @@ mod tests {
     fn set_operators_over_multivalued_keys() {
         let multi = |values: &[&str]| {
             let mut c = Context::new();
-            c.insert("aws:TagKeys", values.iter().map(|v| (*v).to_owned()).collect::<Vec<_>>());
+            c.insert(
+                "aws:TagKeys",
+                values.iter().map(|v| (*v).to_owned()).collect::<Vec<_>>(),
+            );
             c
         };
         let all = cond("ForAllValues:StringEquals", "aws:TagKeys", &["a", "b"]);
@@ -714,7 +800,11 @@ mod tests {
         assert_eq!(eval(&none, &multi(&["b", "c"])), T);
         assert_eq!(eval(&none, &multi(&["b", "a"])), F);
         let plain = cond("StringEquals", "aws:TagKeys", &["a"]);
-        assert_eq!(eval(&plain, &multi(&["a"])), F, "multivalued key needs a set operator");
+        assert_eq!(
+            eval(&plain, &multi(&["a"])),
+            F,
+            "multivalued key needs a set operator"
+        );
         let negated = cond("StringNotEquals", "aws:TagKeys", &["a"]);
         assert_eq!(eval(&negated, &multi(&["b"])), F);
         // A single value is a one-element set.
@@ -730,14 +820,58 @@ mod tests {
         assert_eq!(t("NumericGreaterThanEquals", &["10"], Some("9")), F);
         assert_eq!(t("NumericEquals", &["1.0"], Some("1")), T);
         assert_eq!(t("NumericNotEquals", &["1", "2"], Some("2")), F);
-        assert_eq!(t("NumericEquals", &["abc"], Some("1")), I, "unreadable policy value");
-        assert_eq!(t("NumericEquals", &["1"], Some("abc")), I, "unreadable request value");
-        assert_eq!(t("NumericEquals", &["abc", "1"], Some("1")), T, "a match decides anyway");
-        assert_eq!(t("DateLessThan", &["2024-01-01T00:00:00Z"], Some("2023-12-31T23:59:59Z")), T);
-        assert_eq!(t("DateGreaterThan", &["2024-01-01"], Some("2024-01-01T00:00:01Z")), T);
-        assert_eq!(t("DateEquals", &["1704067200"], Some("2024-01-01T00:00:00Z")), T, "epoch seconds");
-        assert_eq!(t("DateEquals", &["2024-01-01T01:00:00+01:00"], Some("2024-01-01T00:00:00Z")), T);
-        assert_eq!(t("DateLessThanEquals", &["2024-01-01T00:00:00.500Z"], Some("2024-01-01T00:00:00Z")), T);
+        assert_eq!(
+            t("NumericEquals", &["abc"], Some("1")),
+            I,
+            "unreadable policy value"
+        );
+        assert_eq!(
+            t("NumericEquals", &["1"], Some("abc")),
+            I,
+            "unreadable request value"
+        );
+        assert_eq!(
+            t("NumericEquals", &["abc", "1"], Some("1")),
+            T,
+            "a match decides anyway"
+        );
+        assert_eq!(
+            t(
+                "DateLessThan",
+                &["2024-01-01T00:00:00Z"],
+                Some("2023-12-31T23:59:59Z")
+            ),
+            T
+        );
+        assert_eq!(
+            t(
+                "DateGreaterThan",
+                &["2024-01-01"],
+                Some("2024-01-01T00:00:01Z")
+            ),
+            T
+        );
+        assert_eq!(
+            t("DateEquals", &["1704067200"], Some("2024-01-01T00:00:00Z")),
+            T,
+            "epoch seconds"
+        );
+        assert_eq!(
+            t(
+                "DateEquals",
+                &["2024-01-01T01:00:00+01:00"],
+                Some("2024-01-01T00:00:00Z")
+            ),
+            T
+        );
+        assert_eq!(
+            t(
+                "DateLessThanEquals",
+                &["2024-01-01T00:00:00.500Z"],
+                Some("2024-01-01T00:00:00Z")
+            ),
+            T
+        );
         assert_eq!(t("DateEquals", &["yesterday"], Some("2024-01-01")), I);
         assert_eq!(t("Bool", &["true"], Some("TRUE")), T);
         assert_eq!(t("Bool", &["false"], Some("true")), F);
@@ -752,36 +886,99 @@ mod tests {
         assert_eq!(t("IpAddress", &["10.0.0.0/8"], Some("11.1.2.3")), F);
         assert_eq!(t("IpAddress", &["203.0.113.5"], Some("203.0.113.5")), T);
         assert_eq!(t("IpAddress", &["0.0.0.0/0"], Some("1.2.3.4")), T);
-        assert_eq!(t("IpAddress", &["10.0.0.0/8"], Some("2001:db8::1")), F, "families do not mix");
+        assert_eq!(
+            t("IpAddress", &["10.0.0.0/8"], Some("2001:db8::1")),
+            F,
+            "families do not mix"
+        );
         assert_eq!(t("NotIpAddress", &["10.0.0.0/8"], Some("2001:db8::1")), T);
-        assert_eq!(t("IpAddress", &["2001:db8::/32"], Some("2001:db8:ffff::1")), T);
+        assert_eq!(
+            t("IpAddress", &["2001:db8::/32"], Some("2001:db8:ffff::1")),
+            T
+        );
         assert_eq!(t("IpAddress", &["2001:db8::/32"], Some("2001:db9::1")), F);
         assert_eq!(t("IpAddress", &["::/0"], Some("::1")), T);
-        assert_eq!(t("NotIpAddress", &["10.0.0.0/8", "192.168.0.0/16"], Some("192.168.1.1")), F);
+        assert_eq!(
+            t(
+                "NotIpAddress",
+                &["10.0.0.0/8", "192.168.0.0/16"],
+                Some("192.168.1.1")
+            ),
+            F
+        );
         assert_eq!(t("IpAddress", &["10.0.0.0/33"], Some("10.0.0.1")), I);
         assert_eq!(t("IpAddress", &["10.0.0.0/8"], Some("not-an-ip")), I);
     }
 
     #[test]
     fn arn_operators() {
-        assert_eq!(t("ArnLike", &["arn:aws:iam::*:role/admin-*"], Some("arn:aws:iam::111:role/admin-x")), T);
-        assert_eq!(t("ArnEquals", &["arn:aws:iam::*:role/admin-*"], Some("arn:aws:iam::111:role/admin-x")), T);
-        assert_eq!(t("ArnLike", &["arn:aws:iam::*:role/admin-*"], Some("arn:aws:iam::111:role/user")), F);
-        assert_eq!(t("ArnNotLike", &["arn:aws:iam::*:role/admin-*"], Some("arn:aws:iam::111:role/user")), T);
-        assert_eq!(t("ArnLike", &["arn:aws:iam::111:*"], Some("arn:aws:iam::111:role/a:b")), T);
-        assert_eq!(t("ArnLike", &["arn:aws:iam::*:role/x"], Some("not-an-arn")), I);
+        assert_eq!(
+            t(
+                "ArnLike",
+                &["arn:aws:iam::*:role/admin-*"],
+                Some("arn:aws:iam::111:role/admin-x")
+            ),
+            T
+        );
+        assert_eq!(
+            t(
+                "ArnEquals",
+                &["arn:aws:iam::*:role/admin-*"],
+                Some("arn:aws:iam::111:role/admin-x")
+            ),
+            T
+        );
+        assert_eq!(
+            t(
+                "ArnLike",
+                &["arn:aws:iam::*:role/admin-*"],
+                Some("arn:aws:iam::111:role/user")
+            ),
+            F
+        );
+        assert_eq!(
+            t(
+                "ArnNotLike",
+                &["arn:aws:iam::*:role/admin-*"],
+                Some("arn:aws:iam::111:role/user")
+            ),
+            T
+        );
+        assert_eq!(
+            t(
+                "ArnLike",
+                &["arn:aws:iam::111:*"],
+                Some("arn:aws:iam::111:role/a:b")
+            ),
+            T
+        );
+        assert_eq!(
+            t("ArnLike", &["arn:aws:iam::*:role/x"], Some("not-an-arn")),
+            I
+        );
     }
 
     #[test]
     fn variables_in_values() {
-        let c = cond("StringLike", "ssm:resourceTag/aws:ssmmessages:session-id", &["${aws:userid}"]);
+        let c = cond(
+            "StringLike",
+            "ssm:resourceTag/aws:ssmmessages:session-id",
+            &["${aws:userid}"],
+        );
         let mut context = ctx(&[("ssm:resourceTag/aws:ssmmessages:session-id", "AIDAX")]);
         assert_eq!(eval(&c, &context.clone().with("aws:userid", "AIDAX")), T);
         assert_eq!(eval(&c, &context.clone().with("aws:userid", "AIDAY")), F);
         context.set_unknown("aws:userid");
         assert_eq!(eval(&c, &context), U);
-        let arn = cond("ArnLike", "aws:PrincipalArn", &["arn:aws:iam::${aws:PrincipalAccount}:user/*"]);
-        let context = ctx(&[("aws:PrincipalArn", "arn:aws:iam::111:user/a"), ("aws:PrincipalAccount", "111")]);
+        let arn = cond(
+            "ArnLike",
+            "aws:PrincipalArn",
+            &["arn:aws:iam::${aws:PrincipalAccount}:user/*"],
+        );
+        let context = ctx(&[
+            ("aws:PrincipalArn", "arn:aws:iam::111:user/a"),
+            ("aws:PrincipalAccount", "111"),
+        ]);
         assert_eq!(eval(&arn, &context), T);
     }
 
@@ -804,7 +1001,10 @@ mod tests {
         assert_eq!(parse_date("2024-01-01T00:00Z"), Some(1_704_067_200_000));
         assert_eq!(parse_date("2024-01-01T00:00:00"), Some(1_704_067_200_000));
         assert_eq!(parse_date("Jan 1 2024"), None);
-        assert_eq!(parse_cidr("10.0.0.1"), Some(("10.0.0.1".parse().expect("ip"), 32)));
+        assert_eq!(
+            parse_cidr("10.0.0.1"),
+            Some(("10.0.0.1".parse().expect("ip"), 32))
+        );
         assert_eq!(parse_cidr("10.0.0.1/"), None);
         assert_eq!(parse_cidr("::1/129"), None);
     }

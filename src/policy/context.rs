@@ -191,7 +191,12 @@ impl Context {
     /// Makes keys of every service other than `aws` and `services` absent (unless listed):
     /// `kms:ViaService` cannot be in an `ssm:StartSession` request.
     pub fn set_other_services_absent(&mut self, services: &[&str]) -> &mut Self {
-        self.own_services = Some(services.iter().map(|s| s.to_lowercase().into_boxed_str()).collect());
+        self.own_services = Some(
+            services
+                .iter()
+                .map(|s| s.to_lowercase().into_boxed_str())
+                .collect(),
+        );
         self
     }
 
@@ -266,9 +271,13 @@ pub struct BadActionName(pub String);
 
 impl ActionName {
     pub fn new(name: &str) -> Result<ActionName, BadActionName> {
-        let colon = name.find(':').ok_or_else(|| BadActionName(name.to_owned()))?;
+        let colon = name
+            .find(':')
+            .ok_or_else(|| BadActionName(name.to_owned()))?;
         let (service, action) = (&name[..colon], &name[colon + 1..]);
-        let valid = |s: &str| !s.is_empty() && !s.contains([':', '*', '?']) && !s.contains(char::is_whitespace);
+        let valid = |s: &str| {
+            !s.is_empty() && !s.contains([':', '*', '?']) && !s.contains(char::is_whitespace)
+        };
         if !valid(service) || !valid(action) {
             return Err(BadActionName(name.to_owned()));
         }
@@ -371,7 +380,10 @@ mod tests {
         ctx.insert("aws:SourceIp", "10.0.0.1")
             .set_unknown("aws:CurrentTime")
             .set_unknown_prefix("aws:PrincipalTag/");
-        assert_eq!(ctx.get("AWS:SOURCEIP"), KeyState::Known(&ContextValue::Single("10.0.0.1".into())));
+        assert_eq!(
+            ctx.get("AWS:SOURCEIP"),
+            KeyState::Known(&ContextValue::Single("10.0.0.1".into()))
+        );
         assert_eq!(ctx.get("aws:currenttime"), KeyState::Unknown);
         assert_eq!(ctx.get("aws:PrincipalTag/team"), KeyState::Unknown);
         assert_eq!(ctx.get("aws:username"), KeyState::Absent);
@@ -403,7 +415,8 @@ mod tests {
         let action = ActionName::new("ssm:StartSession").expect("valid");
         let own = Context::new().with("a", "1");
         let base = Context::scan_time().with("b", "2");
-        let req = Request::new(&action, "arn:aws:ec2:r:1:instance/i", &own).with_base_context(&base);
+        let req =
+            Request::new(&action, "arn:aws:ec2:r:1:instance/i", &own).with_base_context(&base);
         assert!(matches!(req.key("a"), KeyState::Known(_)));
         assert!(matches!(req.key("b"), KeyState::Known(_)));
         assert_eq!(req.key("c"), KeyState::Unknown);
@@ -415,7 +428,14 @@ mod tests {
         assert_eq!(a.service(), "ssm");
         assert_eq!(a.action_lower(), "startsession");
         assert_eq!(a.as_str(), "SSM:StartSession");
-        for bad in ["ssm", "ssm:", ":x", "ssm:Start*", "a:b:c", "ssm:Start Session"] {
+        for bad in [
+            "ssm",
+            "ssm:",
+            ":x",
+            "ssm:Start*",
+            "a:b:c",
+            "ssm:Start Session",
+        ] {
             assert!(ActionName::new(bad).is_err(), "{bad}");
         }
     }

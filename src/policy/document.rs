@@ -167,7 +167,9 @@ impl Statement {
     pub(crate) fn matches_action(&self, service: &str, action_lower: &str) -> bool {
         let hit = self.actions.iter().any(|p| match p {
             ActionPattern::All => true,
-            ActionPattern::Service { service: s, name } => **s == *service && name.matches_plain(action_lower),
+            ActionPattern::Service { service: s, name } => {
+                **s == *service && name.matches_plain(action_lower)
+            }
         });
         hit != self.not_action
     }
@@ -188,7 +190,8 @@ impl ActionIndex {
         let mut index = ActionIndex::default();
         for (i, st) in statements.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
-            let wildcard = st.not_action || st.actions.iter().any(|a| matches!(a, ActionPattern::All));
+            let wildcard =
+                st.not_action || st.actions.iter().any(|a| matches!(a, ActionPattern::All));
             if wildcard {
                 index.any.push(i);
                 continue;
@@ -211,7 +214,10 @@ impl ActionIndex {
     }
 
     fn service(&self, service: &str) -> &[u32] {
-        match self.by_service.binary_search_by(|(s, _)| (**s).cmp(service)) {
+        match self
+            .by_service
+            .binary_search_by(|(s, _)| (**s).cmp(service))
+        {
             Ok(pos) => &self.by_service[pos].1,
             Err(_) => &[],
         }
@@ -298,7 +304,10 @@ impl Policy {
 
     /// Statements whose Action element may cover an action of `service` (lowercase), in
     /// document order.
-    pub(crate) fn candidates<'p>(&'p self, service: &str) -> impl Iterator<Item = &'p Statement> + 'p {
+    pub(crate) fn candidates<'p>(
+        &'p self,
+        service: &str,
+    ) -> impl Iterator<Item = &'p Statement> + 'p {
         let a = self.index.service(service);
         let b = &self.index.any;
         Merge { a, b, i: 0, j: 0 }.filter_map(move |k| self.statements.get(k as usize))
@@ -345,16 +354,21 @@ fn parse_text(text: &str, nesting: usize) -> Result<Policy, ParseError> {
     if nesting > MAX_NESTING {
         return Err(ParseError::new(
             None,
-            ParseErrorKind::NotAPolicy("policy text nested in strings or URL encoding too deeply".into()),
+            ParseErrorKind::NotAPolicy(
+                "policy text nested in strings or URL encoding too deeply".into(),
+            ),
         ));
     }
     if trimmed.starts_with('%') {
-        let decoded = percent_decode(trimmed).map_err(|e| ParseError::new(None, ParseErrorKind::UrlEncoding(e)))?;
+        let decoded = percent_decode(trimmed)
+            .map_err(|e| ParseError::new(None, ParseErrorKind::UrlEncoding(e)))?;
         return parse_text(&decoded, nesting + 1).map_err(|e| e.decoded_from("URL-decoded"));
     }
     let node = json::parse(text)?;
     match &node.value {
-        Value::String(inner) => parse_text(inner, nesting + 1).map_err(|e| e.decoded_from("JSON-string")),
+        Value::String(inner) => {
+            parse_text(inner, nesting + 1).map_err(|e| e.decoded_from("JSON-string"))
+        }
         _ => {
             let lines = LineIndex::new(text);
             compile_document(&node, Some(&lines), nesting)
@@ -432,7 +446,10 @@ fn members<'n, 'a>(
             ));
         }
         if members[..i].iter().any(|o| o.key == m.key) {
-            return Err(ctx.err(m.key_offset, ParseErrorKind::DuplicateElement(m.key.to_string())));
+            return Err(ctx.err(
+                m.key_offset,
+                ParseErrorKind::DuplicateElement(m.key.to_string()),
+            ));
         }
     }
     Ok(members)
@@ -442,12 +459,19 @@ fn member<'n, 'a>(members: &'n [Member<'a>], key: &str) -> Option<&'n Member<'a>
     members.iter().find(|m| m.key == key)
 }
 
-fn compile_document(node: &Node<'_>, lines: Option<&LineIndex<'_>>, nesting: usize) -> Result<Policy, ParseError> {
+fn compile_document(
+    node: &Node<'_>,
+    lines: Option<&LineIndex<'_>>,
+    nesting: usize,
+) -> Result<Policy, ParseError> {
     let ctx = Ctx { lines };
     let Value::Object(top) = &node.value else {
         return Err(ctx.err(
             node.offset,
-            ParseErrorKind::NotAPolicy(format!("expected a JSON object, found {}", node.value.type_name())),
+            ParseErrorKind::NotAPolicy(format!(
+                "expected a JSON object, found {}",
+                node.value.type_name()
+            )),
         ));
     };
     // The get-policy-version wrapper: descend to the document.
@@ -456,9 +480,8 @@ fn compile_document(node: &Node<'_>, lines: Option<&LineIndex<'_>>, nesting: usi
             if let Value::Object(pv_members) = &pv.value.value {
                 if let Some(doc) = member(pv_members, "Document") {
                     return match &doc.value.value {
-                        Value::String(inner) => {
-                            parse_text(inner, nesting + 1).map_err(|e| e.decoded_from("Document-string"))
-                        }
+                        Value::String(inner) => parse_text(inner, nesting + 1)
+                            .map_err(|e| e.decoded_from("Document-string")),
                         _ => compile_document(&doc.value, lines, nesting),
                     };
                 }
@@ -469,13 +492,25 @@ fn compile_document(node: &Node<'_>, lines: Option<&LineIndex<'_>>, nesting: usi
             ));
         }
     }
-    let top = members(&ctx, node, "the policy", &["Version", "Id", "Statement"], "the policy", "Version, Id, Statement")?;
+    let top = members(
+        &ctx,
+        node,
+        "the policy",
+        &["Version", "Id", "Statement"],
+        "the policy",
+        "Version, Id, Statement",
+    )?;
     let version = match member(top, "Version") {
         None => PolicyVersion::Unspecified,
         Some(m) => match &m.value.value {
             Value::String(v) if v == "2012-10-17" => PolicyVersion::V2012_10_17,
             Value::String(v) if v == "2008-10-17" => PolicyVersion::V2008_10_17,
-            Value::String(v) => return Err(ctx.err(m.value.offset, ParseErrorKind::UnknownVersion(v.to_string()))),
+            Value::String(v) => {
+                return Err(ctx.err(
+                    m.value.offset,
+                    ParseErrorKind::UnknownVersion(v.to_string()),
+                ));
+            }
             _ => return Err(ctx.wrong_type(&m.value, "Version", "a string")),
         },
     };
@@ -486,15 +521,24 @@ fn compile_document(node: &Node<'_>, lines: Option<&LineIndex<'_>>, nesting: usi
             _ => return Err(ctx.wrong_type(&m.value, "Id", "a string")),
         },
     };
-    let stmt_member =
-        member(top, "Statement").ok_or_else(|| ctx.err(node.offset, ParseErrorKind::MissingElement("Statement")))?;
+    let stmt_member = member(top, "Statement")
+        .ok_or_else(|| ctx.err(node.offset, ParseErrorKind::MissingElement("Statement")))?;
     let nodes: Vec<&Node<'_>> = match &stmt_member.value.value {
         Value::Object(_) => vec![&stmt_member.value],
         Value::Array(items) if items.is_empty() => {
-            return Err(ctx.err(stmt_member.value.offset, ParseErrorKind::Empty("Statement".into())));
+            return Err(ctx.err(
+                stmt_member.value.offset,
+                ParseErrorKind::Empty("Statement".into()),
+            ));
         }
         Value::Array(items) => items.iter().collect(),
-        _ => return Err(ctx.wrong_type(&stmt_member.value, "Statement", "an object or an array of objects")),
+        _ => {
+            return Err(ctx.wrong_type(
+                &stmt_member.value,
+                "Statement",
+                "an object or an array of objects",
+            ));
+        }
     };
     let variables = version == PolicyVersion::V2012_10_17;
     let statements = nodes
@@ -527,10 +571,16 @@ const STATEMENT_ELEMENTS: [&str; 9] = [
 ];
 
 /// A string or a non-empty array of strings, with the offset of each.
-fn string_list<'n>(ctx: &Ctx<'_>, node: &'n Node<'_>, element: &str) -> Result<Vec<(&'n str, Option<usize>)>, ParseError> {
+fn string_list<'n>(
+    ctx: &Ctx<'_>,
+    node: &'n Node<'_>,
+    element: &str,
+) -> Result<Vec<(&'n str, Option<usize>)>, ParseError> {
     match &node.value {
         Value::String(s) => Ok(vec![(&**s, node.offset)]),
-        Value::Array(items) if items.is_empty() => Err(ctx.err(node.offset, ParseErrorKind::Empty(element.to_owned()))),
+        Value::Array(items) if items.is_empty() => {
+            Err(ctx.err(node.offset, ParseErrorKind::Empty(element.to_owned())))
+        }
         Value::Array(items) => items
             .iter()
             .map(|item| match &item.value {
@@ -542,7 +592,12 @@ fn string_list<'n>(ctx: &Ctx<'_>, node: &'n Node<'_>, element: &str) -> Result<V
     }
 }
 
-fn compile_statement(ctx: &Ctx<'_>, node: &Node<'_>, index: usize, variables: bool) -> Result<Statement, ParseError> {
+fn compile_statement(
+    ctx: &Ctx<'_>,
+    node: &Node<'_>,
+    index: usize,
+    variables: bool,
+) -> Result<Statement, ParseError> {
     let ms = members(
         ctx,
         node,
@@ -558,18 +613,29 @@ fn compile_statement(ctx: &Ctx<'_>, node: &Node<'_>, index: usize, variables: bo
             _ => return Err(ctx.wrong_type(&m.value, "Sid", "a string")),
         },
     };
-    let effect_m = member(ms, "Effect").ok_or_else(|| ctx.err(node.offset, ParseErrorKind::MissingElement("Effect")))?;
+    let effect_m = member(ms, "Effect")
+        .ok_or_else(|| ctx.err(node.offset, ParseErrorKind::MissingElement("Effect")))?;
     let effect = match &effect_m.value.value {
         Value::String(s) if s == "Allow" => Effect::Allow,
         Value::String(s) if s == "Deny" => Effect::Deny,
-        Value::String(s) => return Err(ctx.err(effect_m.value.offset, ParseErrorKind::UnknownEffect(s.to_string()))),
+        Value::String(s) => {
+            return Err(ctx.err(
+                effect_m.value.offset,
+                ParseErrorKind::UnknownEffect(s.to_string()),
+            ));
+        }
         _ => return Err(ctx.wrong_type(&effect_m.value, "Effect", "a string")),
     };
 
     let (not_action, action_m) = match (member(ms, "Action"), member(ms, "NotAction")) {
         (Some(a), None) => (false, a),
         (None, Some(a)) => (true, a),
-        _ => return Err(ctx.err(node.offset, ParseErrorKind::Exclusive("Action or NotAction"))),
+        _ => {
+            return Err(ctx.err(
+                node.offset,
+                ParseErrorKind::Exclusive("Action or NotAction"),
+            ));
+        }
     };
     let action_name = if not_action { "NotAction" } else { "Action" };
     let mut actions_raw = Vec::new();
@@ -591,21 +657,40 @@ fn compile_statement(ctx: &Ctx<'_>, node: &Node<'_>, index: usize, variables: bo
         (None, None) => None,
         (Some(p), None) => Some(compile_principal(ctx, &p.value, false)?),
         (None, Some(p)) => Some(compile_principal(ctx, &p.value, true)?),
-        (Some(_), Some(_)) => return Err(ctx.err(node.offset, ParseErrorKind::Exclusive("Principal or NotPrincipal"))),
+        (Some(_), Some(_)) => {
+            return Err(ctx.err(
+                node.offset,
+                ParseErrorKind::Exclusive("Principal or NotPrincipal"),
+            ));
+        }
     };
 
     let (not_resource, resource_m) = match (member(ms, "Resource"), member(ms, "NotResource")) {
         (Some(r), None) => (false, Some(r)),
         (None, Some(r)) => (true, Some(r)),
         (None, None) if principal.is_some() => (false, None),
-        (None, None) => return Err(ctx.err(node.offset, ParseErrorKind::Exclusive("Resource or NotResource"))),
-        (Some(_), Some(_)) => return Err(ctx.err(node.offset, ParseErrorKind::Exclusive("Resource or NotResource"))),
+        (None, None) => {
+            return Err(ctx.err(
+                node.offset,
+                ParseErrorKind::Exclusive("Resource or NotResource"),
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(ctx.err(
+                node.offset,
+                ParseErrorKind::Exclusive("Resource or NotResource"),
+            ));
+        }
     };
     let mut resources_raw = Vec::new();
     let resources = match resource_m {
         None => None,
         Some(m) => {
-            let element = if not_resource { "NotResource" } else { "Resource" };
+            let element = if not_resource {
+                "NotResource"
+            } else {
+                "Resource"
+            };
             let mut list = Vec::new();
             for (raw, offset) in string_list(ctx, &m.value, element)? {
                 let pattern = if !raw.is_empty() && raw.bytes().all(|b| b == b'*') {
@@ -635,7 +720,10 @@ fn compile_statement(ctx: &Ctx<'_>, node: &Node<'_>, index: usize, variables: bo
 
     let mut vars: Vec<Variable> = Vec::new();
     let mut add = |v: &Variable| {
-        if !vars.iter().any(|o| o.key == v.key && o.default == v.default) {
+        if !vars
+            .iter()
+            .any(|o| o.key == v.key && o.default == v.default)
+        {
             vars.push(v.clone());
         }
     };
@@ -699,7 +787,11 @@ fn compile_action(raw: &str) -> Result<ActionPattern, &'static str> {
     })
 }
 
-fn compile_principal(ctx: &Ctx<'_>, node: &Node<'_>, negated: bool) -> Result<PrincipalElement, ParseError> {
+fn compile_principal(
+    ctx: &Ctx<'_>,
+    node: &Node<'_>,
+    negated: bool,
+) -> Result<PrincipalElement, ParseError> {
     let element = if negated { "NotPrincipal" } else { "Principal" };
     match &node.value {
         Value::String(s) if s == "*" => Ok(PrincipalElement {
@@ -709,7 +801,9 @@ fn compile_principal(ctx: &Ctx<'_>, node: &Node<'_>, negated: bool) -> Result<Pr
         }),
         Value::String(s) => Err(ctx.err(
             node.offset,
-            ParseErrorKind::BadPrincipal(format!("\"{s}\": a string {element} must be \"*\"; use {{\"AWS\": ...}}")),
+            ParseErrorKind::BadPrincipal(format!(
+                "\"{s}\": a string {element} must be \"*\"; use {{\"AWS\": ...}}"
+            )),
         )),
         Value::Object(members) => {
             let mut entries = Vec::new();
@@ -724,7 +818,10 @@ fn compile_principal(ctx: &Ctx<'_>, node: &Node<'_>, negated: bool) -> Result<Pr
                     ));
                 }
                 if members[..i].iter().any(|o| o.key == m.key) {
-                    return Err(ctx.err(m.key_offset, ParseErrorKind::DuplicateElement(m.key.to_string())));
+                    return Err(ctx.err(
+                        m.key_offset,
+                        ParseErrorKind::DuplicateElement(m.key.to_string()),
+                    ));
                 }
                 let values = string_list(ctx, &m.value, &format!("{element}.{}", m.key))?
                     .into_iter()
@@ -745,14 +842,21 @@ fn compile_principal(ctx: &Ctx<'_>, node: &Node<'_>, negated: bool) -> Result<Pr
     }
 }
 
-fn compile_conditions(ctx: &Ctx<'_>, node: &Node<'_>, variables: bool) -> Result<Vec<Condition>, ParseError> {
+fn compile_conditions(
+    ctx: &Ctx<'_>,
+    node: &Node<'_>,
+    variables: bool,
+) -> Result<Vec<Condition>, ParseError> {
     let Value::Object(blocks) = &node.value else {
         return Err(ctx.wrong_type(node, "Condition", "an object"));
     };
     let mut out = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
         if blocks[..i].iter().any(|o| o.key == block.key) {
-            return Err(ctx.err(block.key_offset, ParseErrorKind::DuplicateElement(block.key.to_string())));
+            return Err(ctx.err(
+                block.key_offset,
+                ParseErrorKind::DuplicateElement(block.key.to_string()),
+            ));
         }
         let operator = Operator::parse(&block.key).map_err(|hint| {
             ctx.err(
@@ -764,7 +868,11 @@ fn compile_conditions(ctx: &Ctx<'_>, node: &Node<'_>, variables: bool) -> Result
             )
         })?;
         let Value::Object(entries) = &block.value.value else {
-            return Err(ctx.wrong_type(&block.value, &format!("Condition operator {}", block.key), "an object"));
+            return Err(ctx.wrong_type(
+                &block.value,
+                &format!("Condition operator {}", block.key),
+                "an object",
+            ));
         };
         if entries.is_empty() {
             return Err(ctx.err(
@@ -773,27 +881,39 @@ fn compile_conditions(ctx: &Ctx<'_>, node: &Node<'_>, variables: bool) -> Result
             ));
         }
         for (j, entry) in entries.iter().enumerate() {
-            if entries[..j].iter().any(|o| o.key.to_lowercase() == entry.key.to_lowercase()) {
-                return Err(ctx.err(entry.key_offset, ParseErrorKind::DuplicateElement(entry.key.to_string())));
+            if entries[..j]
+                .iter()
+                .any(|o| o.key.to_lowercase() == entry.key.to_lowercase())
+            {
+                return Err(ctx.err(
+                    entry.key_offset,
+                    ParseErrorKind::DuplicateElement(entry.key.to_string()),
+                ));
             }
             let values = condition_values(ctx, &entry.value, &block.key, &entry.key)?;
-            let condition = Condition::compile(operator, &block.key, &entry.key, values, variables).map_err(|reason| {
-                ctx.err(
-                    entry.value.offset,
-                    ParseErrorKind::BadConditionValue {
-                        operator: block.key.to_string(),
-                        key: entry.key.to_string(),
-                        reason,
-                    },
-                )
-            })?;
+            let condition = Condition::compile(operator, &block.key, &entry.key, values, variables)
+                .map_err(|reason| {
+                    ctx.err(
+                        entry.value.offset,
+                        ParseErrorKind::BadConditionValue {
+                            operator: block.key.to_string(),
+                            key: entry.key.to_string(),
+                            reason,
+                        },
+                    )
+                })?;
             out.push(condition);
         }
     }
     Ok(out)
 }
 
-fn condition_values(ctx: &Ctx<'_>, node: &Node<'_>, operator: &str, key: &str) -> Result<Vec<Box<str>>, ParseError> {
+fn condition_values(
+    ctx: &Ctx<'_>,
+    node: &Node<'_>,
+    operator: &str,
+    key: &str,
+) -> Result<Vec<Box<str>>, ParseError> {
     let scalar = |n: &Node<'_>| -> Result<Box<str>, ParseError> {
         match &n.value {
             Value::String(s) => Ok(Box::from(&**s)),
@@ -804,7 +924,10 @@ fn condition_values(ctx: &Ctx<'_>, node: &Node<'_>, operator: &str, key: &str) -
                 ParseErrorKind::BadConditionValue {
                     operator: operator.to_owned(),
                     key: key.to_owned(),
-                    reason: format!("expected a string, number or boolean, found {}", n.value.type_name()),
+                    reason: format!(
+                        "expected a string, number or boolean, found {}",
+                        n.value.type_name()
+                    ),
                 },
             )),
         }
@@ -863,7 +986,13 @@ mod tests {
         let s1 = &p.statements()[1];
         assert_eq!(s1.effect(), Effect::Deny);
         assert!(s1.is_not_action() && s1.is_not_resource());
-        assert_eq!(s1.position(), Some(Position { line: 10, column: 5 }));
+        assert_eq!(
+            s1.position(),
+            Some(Position {
+                line: 10,
+                column: 5
+            })
+        );
         let conds: Vec<_> = s1.conditions().collect();
         assert_eq!(conds[0].2[0].as_ref(), "false", "JSON booleans become text");
         assert_eq!(conds[1].2[0].as_ref(), "5");
@@ -878,25 +1007,50 @@ mod tests {
         assert_eq!(parse(&as_string).statements().len(), 1);
         let encoded: String = object
             .bytes()
-            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
             .collect();
         assert_eq!(parse(&encoded).statements().len(), 1);
-        let wrapped = format!(r#"{{"PolicyVersion": {{"VersionId": "v1", "Document": {object}}}}}"#);
+        let wrapped =
+            format!(r#"{{"PolicyVersion": {{"VersionId": "v1", "Document": {object}}}}}"#);
         let p = parse(&wrapped);
-        assert_eq!(p.statements()[0].position(), Some(Position { line: 1, column: 65 }));
+        assert_eq!(
+            p.statements()[0].position(),
+            Some(Position {
+                line: 1,
+                column: 65
+            })
+        );
     }
 
     #[test]
     fn from_value_has_no_positions_until_set() {
         let value: serde_json::Value = serde_json::from_str(SIMPLE).expect("json");
-        let mut p = Policy::from_value(&value).expect("valid").with_name("p").with_source("x.yaml");
+        let mut p = Policy::from_value(&value)
+            .expect("valid")
+            .with_name("p")
+            .with_source("x.yaml");
         assert_eq!(p.statements()[0].position(), None);
         assert!(p.set_statement_position(1, Position { line: 7, column: 3 }));
         assert!(!p.set_statement_position(9, Position { line: 1, column: 1 }));
-        assert_eq!(p.statements()[1].position(), Some(Position { line: 7, column: 3 }));
+        assert_eq!(
+            p.statements()[1].position(),
+            Some(Position { line: 7, column: 3 })
+        );
         assert_eq!((p.name(), p.source()), ("p", Some("x.yaml")));
         let string = serde_json::Value::String(SIMPLE.to_owned());
-        assert_eq!(Policy::from_value(&string).expect("valid").statements().len(), 2);
+        assert_eq!(
+            Policy::from_value(&string)
+                .expect("valid")
+                .statements()
+                .len(),
+            2
+        );
     }
 
     #[test]
@@ -905,16 +1059,32 @@ mod tests {
             ("", "empty document", Some((1, 1))),
             ("   \n", "empty document", Some((2, 1))),
             ("[]", "expected a JSON object", Some((1, 1))),
-            (r#"{"Version": "2012-10-17"}"#, "missing required element \"Statement\"", Some((1, 1))),
-            (r#"{"Version": "2013-01-01", "Statement": []}"#, "unknown Version", Some((1, 13))),
+            (
+                r#"{"Version": "2012-10-17"}"#,
+                "missing required element \"Statement\"",
+                Some((1, 1)),
+            ),
+            (
+                r#"{"Version": "2013-01-01", "Statement": []}"#,
+                "unknown Version",
+                Some((1, 13)),
+            ),
             (r#"{"Statement": []}"#, "empty Statement", Some((1, 15))),
             (
                 "{\"Statement\": [{\"Effect\": \"allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}",
                 "unknown Effect \"allow\"",
                 Some((1, 27)),
             ),
-            (r#"{"Statement": [{"Action": "*", "Resource": "*"}]}"#, "missing required element \"Effect\"", Some((1, 16))),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}"#, "empty Action", Some((1, 46))),
+            (
+                r#"{"Statement": [{"Action": "*", "Resource": "*"}]}"#,
+                "missing required element \"Effect\"",
+                Some((1, 16)),
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}"#,
+                "empty Action",
+                Some((1, 46)),
+            ),
             (
                 r#"{"Statement": [{"Effect": "Allow", "Resource": "*"}]}"#,
                 "exactly one of Action or NotAction",
@@ -925,14 +1095,26 @@ mod tests {
                 "exactly one of Action or NotAction",
                 None,
             ),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "ssm", "Resource": "*"}]}"#, "invalid action \"ssm\"", Some((1, 46))),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "ssm", "Resource": "*"}]}"#,
+                "invalid action \"ssm\"",
+                Some((1, 46)),
+            ),
             (
                 r#"{"Statement": [{"Effect": "Allow", "Action": "s*:Get", "Resource": "*"}]}"#,
                 "not in the service prefix",
                 None,
             ),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "bucket"}]}"#, "invalid resource \"bucket\"", None),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "*"}]}"#, "Resource or NotResource", None),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "bucket"}]}"#,
+                "invalid resource \"bucket\"",
+                None,
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "*"}]}"#,
+                "Resource or NotResource",
+                None,
+            ),
             (
                 r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEqualz": {"a": "b"}}}]}"#,
                 "unknown condition operator \"StringEqualz\"",
@@ -953,7 +1135,11 @@ mod tests {
                 "malformed default",
                 None,
             ),
-            (r#"{"Statement": [{"Effect": "Allow", "action": "*", "Resource": "*"}]}"#, "unknown element \"action\"", None),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "action": "*", "Resource": "*"}]}"#,
+                "unknown element \"action\"",
+                None,
+            ),
             (
                 r#"{"Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "*", "Resource": "*"}]}"#,
                 "duplicate element \"Effect\"",
@@ -971,7 +1157,14 @@ mod tests {
             let e = err(text);
             assert!(e.to_string().contains(needle), "{text}: {e}");
             if let Some((line, column)) = pos {
-                assert_eq!(e.position(), Some(Position { line: *line, column: *column }), "{text}: {e}");
+                assert_eq!(
+                    e.position(),
+                    Some(Position {
+                        line: *line,
+                        column: *column
+                    }),
+                    "{text}: {e}"
+                );
             }
         }
     }

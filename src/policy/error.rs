@@ -33,7 +33,9 @@ pub enum ParseErrorKind {
         expected: &'static str,
         found: &'static str,
     },
-    #[error("unknown element \"{element}\" in {within} (elements are case-sensitive; allowed: {allowed})")]
+    #[error(
+        "unknown element \"{element}\" in {within} (elements are case-sensitive; allowed: {allowed})"
+    )]
     UnknownElement {
         element: String,
         within: &'static str,
@@ -52,7 +54,10 @@ pub enum ParseErrorKind {
     #[error("empty {0}: it must list at least one value")]
     Empty(String),
     #[error("invalid action \"{action}\": {reason}")]
-    BadAction { action: String, reason: &'static str },
+    BadAction {
+        action: String,
+        reason: &'static str,
+    },
     #[error("invalid resource \"{resource}\": {reason}")]
     BadResource { resource: String, reason: String },
     #[error("unknown condition operator \"{operator}\"{hint}")]

@@ -68,7 +68,9 @@ pub enum Layer {
     Identity,
     PermissionBoundary,
     /// `level` 0 is the root OU.
-    Scp { level: usize },
+    Scp {
+        level: usize,
+    },
     SessionPolicy,
 }
 
@@ -154,7 +156,11 @@ pub enum Residual {
 impl fmt::Display for Residual {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Residual::Condition { operator, key, values } => {
+            Residual::Condition {
+                operator,
+                key,
+                values,
+            } => {
                 write!(f, "{key} {operator} ")?;
                 if values.len() == 1 {
                     write!(f, "{}", values[0])
@@ -273,7 +279,9 @@ fn applies(statement: &Statement, request: &Request<'_>) -> Applies {
                         Some(arn) => {
                             if !pattern.matches(arn, &resolve) {
                                 Tri::False
-                            } else if unknown_variable && pattern.variables().any(|v| resolve(v) == VarValue::Unknown) {
+                            } else if unknown_variable
+                                && pattern.variables().any(|v| resolve(v) == VarValue::Unknown)
+                            {
                                 Tri::Unknown
                             } else {
                                 Tri::True
@@ -286,7 +294,11 @@ fn applies(statement: &Statement, request: &Request<'_>) -> Applies {
                     break;
                 }
             }
-            if statement.is_not_resource() { hit.not() } else { hit }
+            if statement.is_not_resource() {
+                hit.not()
+            } else {
+                hit
+            }
         }
     };
     for c in &statement.conditions {
@@ -326,7 +338,8 @@ pub fn decide(set: &PolicySet, request: &Request<'_>) -> Decision {
             for st in policy.candidates(service) {
                 // Once some layer cannot allow, only Deny statements still matter (they turn
                 // an implicit deny into an explicit one).
-                if st.effect() == Effect::Allow && (allow == Tri::False || layer_allow == Tri::True) {
+                if st.effect() == Effect::Allow && (allow == Tri::False || layer_allow == Tri::True)
+                {
                     continue;
                 }
                 if !st.matches_action(service, action) {
@@ -410,7 +423,10 @@ pub fn evaluate(set: &PolicySet, request: &Request<'_>) -> Evaluation {
             let statements: Vec<StatementRef> = decisive.iter().map(|h| sref(h)).collect();
             let mut reason = format!("{what} is explicitly denied by {}", statements[0]);
             if statements.len() > 1 {
-                reason.push_str(&format!(" (and {} more Deny statements)", statements.len() - 1));
+                reason.push_str(&format!(
+                    " (and {} more Deny statements)",
+                    statements.len() - 1
+                ));
             }
             reason.push_str(&describe_statement_tail(decisive[0].statement));
             Evaluation {
@@ -435,7 +451,11 @@ pub fn evaluate(set: &PolicySet, request: &Request<'_>) -> Evaluation {
             for l in &layers {
                 if let Some(h) = l.allows.iter().find(|h| h.result == Tri::True) {
                     statements.push(sref(h));
-                    parts.push(format!("{}{}", sref(h), describe_statement_tail(h.statement)));
+                    parts.push(format!(
+                        "{}{}",
+                        sref(h),
+                        describe_statement_tail(h.statement)
+                    ));
                 }
             }
             let reason = format!("{what} is allowed by {}", parts.join("; and by "));
@@ -481,10 +501,16 @@ pub fn evaluate(set: &PolicySet, request: &Request<'_>) -> Evaluation {
         Decision::Indeterminate => {
             let mut statements = Vec::new();
             let mut problems = Vec::new();
-            let candidates = denies.iter().chain(layers.iter().flat_map(|l| l.allows.iter()));
+            let candidates = denies
+                .iter()
+                .chain(layers.iter().flat_map(|l| l.allows.iter()));
             for h in candidates.filter(|h| h.result == Tri::Invalid) {
                 statements.push(sref(h));
-                problems.push(format!("{}: {}", sref(h), unreadable(h.statement, &request)));
+                problems.push(format!(
+                    "{}: {}",
+                    sref(h),
+                    unreadable(h.statement, &request)
+                ));
             }
             let reason = format!("cannot decide {what}: {}", problems.join("; "));
             Evaluation {
@@ -500,7 +526,11 @@ pub fn evaluate(set: &PolicySet, request: &Request<'_>) -> Evaluation {
 /// ", which has Resource * and no condition" — what made a statement apply, briefly.
 fn describe_statement_tail(st: &Statement) -> String {
     let resources: Vec<&str> = st.resources().collect();
-    let element = if st.is_not_resource() { "NotResource" } else { "Resource" };
+    let element = if st.is_not_resource() {
+        "NotResource"
+    } else {
+        "Resource"
+    };
     let res = match resources.as_slice() {
         [] => String::new(),
         [one] => format!("{element} {one}"),
@@ -539,7 +569,9 @@ fn implicit_deny_reason(what: &str, layers: &[LayerState<'_>], denies: &[Hit<'_>
     let mut gaps = Vec::new();
     for l in layers.iter().filter(|l| l.allow == Tri::False) {
         let gap = match l.layer {
-            Layer::Identity if l.policies.is_empty() => "the principal has no identity policies".to_owned(),
+            Layer::Identity if l.policies.is_empty() => {
+                "the principal has no identity policies".to_owned()
+            }
             Layer::Identity => "no identity policy statement allows it".to_owned(),
             Layer::PermissionBoundary => {
                 let name = l.policies.first().map_or("", |p| p.name());
@@ -578,7 +610,11 @@ fn residual_statement(hit: &Hit<'_>, request: &Request<'_>) -> ResidualStatement
             ResourcePattern::All => false,
         });
         if in_resource {
-            let element = if hit.statement.is_not_resource() { "NotResource" } else { "Resource" };
+            let element = if hit.statement.is_not_resource() {
+                "NotResource"
+            } else {
+                "Resource"
+            };
             conditions.push(Residual::Variable {
                 variable: v.name.to_string(),
                 element: element.to_owned(),
@@ -633,7 +669,10 @@ mod tests {
     }
 
     fn allow_all() -> Arc<Policy> {
-        policy("allow-all", r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#)
+        policy(
+            "allow-all",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+        )
     }
 
     const INSTANCE: &str = "arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0";
@@ -642,7 +681,12 @@ mod tests {
         let action = ActionName::new(action).expect("action");
         let req = Request::new(&action, resource, ctx);
         let e = evaluate(set, &req);
-        assert_eq!(decide(set, &req), e.decision, "decide and evaluate agree: {}", e.reason);
+        assert_eq!(
+            decide(set, &req),
+            e.decision,
+            "decide and evaluate agree: {}",
+            e.reason
+        );
         e
     }
 
@@ -656,13 +700,30 @@ mod tests {
         let e = run(&set, "ssm:StartSession", INSTANCE, &Context::new());
         assert_eq!(e.decision, Decision::Allowed);
         assert_eq!(e.statements[0].index, 0);
-        assert!(e.reason.contains("statement 1 of identity policy start-anywhere"), "{}", e.reason);
-        assert!(e.reason.contains("Resource * and no condition"), "{}", e.reason);
+        assert!(
+            e.reason
+                .contains("statement 1 of identity policy start-anywhere"),
+            "{}",
+            e.reason
+        );
+        assert!(
+            e.reason.contains("Resource * and no condition"),
+            "{}",
+            e.reason
+        );
         let e = run(&set, "ec2:StartInstances", INSTANCE, &Context::new());
         assert_eq!(e.decision, Decision::ImplicitDeny);
-        assert!(e.reason.contains("no identity policy statement allows it"), "{}", e.reason);
+        assert!(
+            e.reason.contains("no identity policy statement allows it"),
+            "{}",
+            e.reason
+        );
         let empty = PolicySet::new(Principal::unknown());
-        assert!(run(&empty, "ssm:StartSession", INSTANCE, &Context::new()).reason.contains("no identity policies"));
+        assert!(
+            run(&empty, "ssm:StartSession", INSTANCE, &Context::new())
+                .reason
+                .contains("no identity policies")
+        );
     }
 
     #[test]
@@ -682,34 +743,74 @@ mod tests {
             let e = run(&set, "ssm:StartSession", INSTANCE, &prod);
             assert_eq!(e.decision, Decision::ExplicitDeny, "{}", e.reason);
             assert_eq!(e.statements[0].sid.as_deref(), Some("NoProd"));
-            assert_eq!(run(&set, "ssm:StartSession", INSTANCE, &Context::new()).decision.is_denied(), set.boundary().is_some() || set.session_policy().is_some() || !set.scp_levels().is_empty() && set.scp_levels()[0].policies.len() == 1);
+            assert_eq!(
+                run(&set, "ssm:StartSession", INSTANCE, &Context::new())
+                    .decision
+                    .is_denied(),
+                set.boundary().is_some()
+                    || set.session_policy().is_some()
+                    || !set.scp_levels().is_empty() && set.scp_levels()[0].policies.len() == 1
+            );
         }
     }
 
     #[test]
     fn every_layer_must_allow() {
-        let ssm_only = policy("ssm-only", r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*"}}"#);
+        let ssm_only = policy(
+            "ssm-only",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*"}}"#,
+        );
         let set = PolicySet::single(allow_all()).with_boundary(ssm_only.clone());
-        assert_eq!(run(&set, "ssm:StartSession", INSTANCE, &Context::new()).decision, Decision::Allowed);
+        assert_eq!(
+            run(&set, "ssm:StartSession", INSTANCE, &Context::new()).decision,
+            Decision::Allowed
+        );
         let e = run(&set, "ec2:TerminateInstances", INSTANCE, &Context::new());
         assert_eq!(e.decision, Decision::ImplicitDeny);
-        assert!(e.reason.contains("permission boundary ssm-only does not allow it"), "{}", e.reason);
-        assert!(e.reason.contains("the identity policies allow it through"), "{}", e.reason);
+        assert!(
+            e.reason
+                .contains("permission boundary ssm-only does not allow it"),
+            "{}",
+            e.reason
+        );
+        assert!(
+            e.reason.contains("the identity policies allow it through"),
+            "{}",
+            e.reason
+        );
 
         let scps = PolicySet::single(allow_all())
             .with_scp_level(vec![allow_all()])
             .with_scp_level(vec![ssm_only.clone()]);
-        assert_eq!(run(&scps, "ssm:StartSession", INSTANCE, &Context::new()).decision, Decision::Allowed);
+        assert_eq!(
+            run(&scps, "ssm:StartSession", INSTANCE, &Context::new()).decision,
+            Decision::Allowed
+        );
         let e = run(&scps, "ec2:RunInstances", INSTANCE, &Context::new());
-        assert!(e.reason.contains("no SCP at level 2 allows it"), "{}", e.reason);
+        assert!(
+            e.reason.contains("no SCP at level 2 allows it"),
+            "{}",
+            e.reason
+        );
         let empty_level = PolicySet::single(allow_all()).with_scp_level(vec![]);
-        assert!(run(&empty_level, "ssm:StartSession", INSTANCE, &Context::new()).reason.contains("no policies attached"));
+        assert!(
+            run(&empty_level, "ssm:StartSession", INSTANCE, &Context::new())
+                .reason
+                .contains("no policies attached")
+        );
         // Service-linked roles are not governed by SCPs.
         let mut slr = scps.clone();
         slr.set_principal(Principal::unknown().with_service_linked(true));
-        assert_eq!(run(&slr, "ec2:RunInstances", INSTANCE, &Context::new()).decision, Decision::Allowed);
+        assert_eq!(
+            run(&slr, "ec2:RunInstances", INSTANCE, &Context::new()).decision,
+            Decision::Allowed
+        );
         let session = PolicySet::single(allow_all()).with_session_policy(ssm_only);
-        assert!(run(&session, "ec2:RunInstances", INSTANCE, &Context::new()).reason.contains("session policy"));
+        assert!(
+            run(&session, "ec2:RunInstances", INSTANCE, &Context::new())
+                .reason
+                .contains("session policy")
+        );
     }
 
     #[test]
@@ -719,15 +820,30 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"}]}"#,
         );
         let set = PolicySet::single(power);
-        assert_eq!(run(&set, "ssm:StartSession", INSTANCE, &Context::new()).decision, Decision::Allowed);
-        assert_eq!(run(&set, "IAM:CreateUser", "*", &Context::new()).decision, Decision::ImplicitDeny);
+        assert_eq!(
+            run(&set, "ssm:StartSession", INSTANCE, &Context::new()).decision,
+            Decision::Allowed
+        );
+        assert_eq!(
+            run(&set, "IAM:CreateUser", "*", &Context::new()).decision,
+            Decision::ImplicitDeny
+        );
         let nr = PolicySet::single(policy(
             "nr",
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:StartSession","NotResource":"arn:aws:ec2:*:*:instance/i-0123*"}]}"#,
         ));
-        assert_eq!(run(&nr, "ssm:StartSession", INSTANCE, &Context::new()).decision, Decision::ImplicitDeny);
         assert_eq!(
-            run(&nr, "ssm:StartSession", "arn:aws:ec2:us-east-1:1:instance/i-9", &Context::new()).decision,
+            run(&nr, "ssm:StartSession", INSTANCE, &Context::new()).decision,
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            run(
+                &nr,
+                "ssm:StartSession",
+                "arn:aws:ec2:us-east-1:1:instance/i-9",
+                &Context::new()
+            )
+            .decision,
             Decision::Allowed
         );
     }
@@ -738,9 +854,21 @@ mod tests {
             "p",
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:sendCommand","ssm:Start?ession","athena:StartSession"],"Resource":"*"}]}"#,
         ));
-        assert!(run(&set, "ssm:SendCommand", INSTANCE, &Context::new()).decision.is_allowed());
-        assert!(run(&set, "SSM:startsession", INSTANCE, &Context::new()).decision.is_allowed());
-        assert!(run(&set, "ssm:TerminateSession", INSTANCE, &Context::new()).decision.is_denied());
+        assert!(
+            run(&set, "ssm:SendCommand", INSTANCE, &Context::new())
+                .decision
+                .is_allowed()
+        );
+        assert!(
+            run(&set, "SSM:startsession", INSTANCE, &Context::new())
+                .decision
+                .is_allowed()
+        );
+        assert!(
+            run(&set, "ssm:TerminateSession", INSTANCE, &Context::new())
+                .decision
+                .is_denied()
+        );
     }
 
     #[test]
@@ -754,20 +882,44 @@ mod tests {
             .with_identity(policy("v", &text("\"Version\":\"2012-10-17\",")));
         let own = "arn:aws:ssm:us-east-1:1:session/alice-0abc";
         let other = "arn:aws:ssm:us-east-1:1:session/bob-0abc";
-        assert!(run(&v2012, "ssm:TerminateSession", own, &Context::new()).decision.is_allowed());
-        assert!(run(&v2012, "ssm:TerminateSession", other, &Context::new()).decision.is_denied());
-        // A role has no aws:username: the statement does not apply.
-        let mut role = v2012.clone();
-        role.set_principal(Principal::from_arn("arn:aws:sts::1:assumed-role/r/alice").expect("role"));
-        assert!(run(&role, "ssm:TerminateSession", own, &Context::new()).decision.is_denied());
-        // Without Version the variable is literal text.
-        let literal = PolicySet::new(Principal::from_arn("arn:aws:iam::1:user/alice").expect("user"))
-            .with_identity(policy("v", &text("")));
-        assert!(run(&literal, "ssm:TerminateSession", own, &Context::new()).decision.is_denied());
         assert!(
-            run(&literal, "ssm:TerminateSession", "arn:aws:ssm:us-east-1:1:session/${aws:username}-0", &Context::new())
+            run(&v2012, "ssm:TerminateSession", own, &Context::new())
                 .decision
                 .is_allowed()
+        );
+        assert!(
+            run(&v2012, "ssm:TerminateSession", other, &Context::new())
+                .decision
+                .is_denied()
+        );
+        // A role has no aws:username: the statement does not apply.
+        let mut role = v2012.clone();
+        role.set_principal(
+            Principal::from_arn("arn:aws:sts::1:assumed-role/r/alice").expect("role"),
+        );
+        assert!(
+            run(&role, "ssm:TerminateSession", own, &Context::new())
+                .decision
+                .is_denied()
+        );
+        // Without Version the variable is literal text.
+        let literal =
+            PolicySet::new(Principal::from_arn("arn:aws:iam::1:user/alice").expect("user"))
+                .with_identity(policy("v", &text("")));
+        assert!(
+            run(&literal, "ssm:TerminateSession", own, &Context::new())
+                .decision
+                .is_denied()
+        );
+        assert!(
+            run(
+                &literal,
+                "ssm:TerminateSession",
+                "arn:aws:ssm:us-east-1:1:session/${aws:username}-0",
+                &Context::new()
+            )
+            .decision
+            .is_allowed()
         );
     }
 
@@ -777,14 +929,24 @@ mod tests {
             "deny",
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":["*","arn:aws:s3:::${aws:PrincipalTag/team}"]}}"#,
         ));
-        assert!(run(&set, "ssm:StartSession", INSTANCE, &Context::new()).decision.is_allowed());
+        assert!(
+            run(&set, "ssm:StartSession", INSTANCE, &Context::new())
+                .decision
+                .is_allowed()
+        );
         let tagged = Context::new().with("aws:PrincipalTag/team", "ops");
-        assert_eq!(run(&set, "ssm:StartSession", INSTANCE, &tagged).decision, Decision::ExplicitDeny);
+        assert_eq!(
+            run(&set, "ssm:StartSession", INSTANCE, &tagged).decision,
+            Decision::ExplicitDeny
+        );
         let with_default = PolicySet::single(allow_all()).with_identity(policy(
             "deny",
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":["*","arn:aws:s3:::${aws:PrincipalTag/team, 'none'}"]}}"#,
         ));
-        assert_eq!(run(&with_default, "ssm:StartSession", INSTANCE, &Context::new()).decision, Decision::ExplicitDeny);
+        assert_eq!(
+            run(&with_default, "ssm:StartSession", INSTANCE, &Context::new()).decision,
+            Decision::ExplicitDeny
+        );
     }
 
     #[test]
@@ -799,14 +961,35 @@ mod tests {
         assert_eq!(e.decision, Decision::Conditional);
         let access = e.conditional.expect("conditional");
         assert_eq!(access.allow_requires.len(), 1);
-        assert_eq!(access.allow_requires[0][0].statement.sid.as_deref(), Some("FromOffice"));
+        assert_eq!(
+            access.allow_requires[0][0].statement.sid.as_deref(),
+            Some("FromOffice")
+        );
         assert_eq!(access.denied_if.len(), 1);
-        assert!(e.reason.contains("allowed if aws:SourceIp IpAddress 10.0.0.0/8"), "{}", e.reason);
-        assert!(e.reason.contains("unless aws:MultiFactorAuthPresent BoolIfExists false"), "{}", e.reason);
-        let known = Context::new().with("aws:SourceIp", "10.1.1.1").with("aws:MultiFactorAuthPresent", "true");
-        assert_eq!(run(&set, "ssm:StartSession", INSTANCE, &known).decision, Decision::Allowed);
+        assert!(
+            e.reason
+                .contains("allowed if aws:SourceIp IpAddress 10.0.0.0/8"),
+            "{}",
+            e.reason
+        );
+        assert!(
+            e.reason
+                .contains("unless aws:MultiFactorAuthPresent BoolIfExists false"),
+            "{}",
+            e.reason
+        );
+        let known = Context::new()
+            .with("aws:SourceIp", "10.1.1.1")
+            .with("aws:MultiFactorAuthPresent", "true");
+        assert_eq!(
+            run(&set, "ssm:StartSession", INSTANCE, &known).decision,
+            Decision::Allowed
+        );
         // Unknown keys cannot rescue a request nothing allows.
-        assert_eq!(run(&set, "ssm:SendCommand", INSTANCE, &Context::scan_time()).decision, Decision::ImplicitDeny);
+        assert_eq!(
+            run(&set, "ssm:SendCommand", INSTANCE, &Context::scan_time()).decision,
+            Decision::ImplicitDeny
+        );
     }
 
     #[test]
@@ -823,16 +1006,31 @@ mod tests {
             "ip",
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}"#,
         ));
-        let e = run(&ip, "ssm:StartSession", INSTANCE, &Context::new().with("aws:SourceIp", "office"));
+        let e = run(
+            &ip,
+            "ssm:StartSession",
+            INSTANCE,
+            &Context::new().with("aws:SourceIp", "office"),
+        );
         assert_eq!(e.decision, Decision::Indeterminate);
-        assert!(e.reason.contains("request value \"office\""), "{}", e.reason);
+        assert!(
+            e.reason.contains("request value \"office\""),
+            "{}",
+            e.reason
+        );
     }
 
     #[test]
     fn statement_refs_carry_positions() {
-        let set = PolicySet::single(policy("p", "{\n\"Statement\": [\n  {\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
+        let set = PolicySet::single(policy(
+            "p",
+            "{\n\"Statement\": [\n  {\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}",
+        ));
         let e = run(&set, "ssm:StartSession", INSTANCE, &Context::new());
-        assert_eq!(e.statements[0].position, Some(Position { line: 3, column: 3 }));
+        assert_eq!(
+            e.statements[0].position,
+            Some(Position { line: 3, column: 3 })
+        );
         assert!(e.reason.contains("at 3:3"), "{}", e.reason);
     }
 }

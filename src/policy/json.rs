@@ -161,7 +161,10 @@ impl<'a> Reader<'a> {
             Some(b'n') => self.literal("null", Value::Null)?,
             Some(b'-' | b'0'..=b'9') => self.number()?,
             _ => {
-                return Err(self.syntax(start, format!("expected a JSON value, found {}", self.found())));
+                return Err(self.syntax(
+                    start,
+                    format!("expected a JSON value, found {}", self.found()),
+                ));
             }
         };
         Ok(Node {
@@ -175,7 +178,10 @@ impl<'a> Reader<'a> {
             self.pos += word.len();
             Ok(value)
         } else {
-            Err(self.syntax(self.pos, format!("expected a JSON value, found {}", self.found())))
+            Err(self.syntax(
+                self.pos,
+                format!("expected a JSON value, found {}", self.found()),
+            ))
         }
     }
 
@@ -288,12 +294,15 @@ impl<'a> Reader<'a> {
     fn unicode_escape(&mut self, at: usize) -> Result<char, ParseError> {
         let high = self.hex4(at)?;
         if (0xD800..0xDC00).contains(&high) {
-            if self.bytes.get(self.pos) == Some(&b'\\') && self.bytes.get(self.pos + 1) == Some(&b'u') {
+            if self.bytes.get(self.pos) == Some(&b'\\')
+                && self.bytes.get(self.pos + 1) == Some(&b'u')
+            {
                 self.pos += 2;
                 let low = self.hex4(at)?;
                 if (0xDC00..0xE000).contains(&low) {
                     let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
-                    return char::from_u32(code).ok_or_else(|| self.syntax(at, "invalid unicode escape"));
+                    return char::from_u32(code)
+                        .ok_or_else(|| self.syntax(at, "invalid unicode escape"));
                 }
             }
             return Err(self.syntax(at, "unpaired surrogate in unicode escape"));
@@ -306,7 +315,8 @@ impl<'a> Reader<'a> {
             .text
             .get(self.pos..self.pos + 4)
             .ok_or_else(|| self.syntax(at, "truncated unicode escape"))?;
-        let value = u32::from_str_radix(digits, 16).map_err(|_| self.syntax(at, "invalid unicode escape"))?;
+        let value = u32::from_str_radix(digits, 16)
+            .map_err(|_| self.syntax(at, "invalid unicode escape"))?;
         if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(self.syntax(at, "invalid unicode escape"));
         }
@@ -333,7 +343,10 @@ impl<'a> Reader<'a> {
                     return Ok(Value::Array(items));
                 }
                 _ => {
-                    return Err(self.syntax(self.pos, format!("expected ',' or ']' in an array, found {}", self.found())));
+                    return Err(self.syntax(
+                        self.pos,
+                        format!("expected ',' or ']' in an array, found {}", self.found()),
+                    ));
                 }
             }
         }
@@ -351,12 +364,18 @@ impl<'a> Reader<'a> {
             self.skip_ws();
             let key_offset = self.pos;
             if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(self.syntax(self.pos, format!("expected a quoted member name, found {}", self.found())));
+                return Err(self.syntax(
+                    self.pos,
+                    format!("expected a quoted member name, found {}", self.found()),
+                ));
             }
             let key = self.string()?;
             self.skip_ws();
             if self.bytes.get(self.pos) != Some(&b':') {
-                return Err(self.syntax(self.pos, format!("expected ':' after a member name, found {}", self.found())));
+                return Err(self.syntax(
+                    self.pos,
+                    format!("expected ':' after a member name, found {}", self.found()),
+                ));
             }
             self.pos += 1;
             self.skip_ws();
@@ -374,7 +393,10 @@ impl<'a> Reader<'a> {
                     return Ok(Value::Object(members));
                 }
                 _ => {
-                    return Err(self.syntax(self.pos, format!("expected ',' or '}}' in an object, found {}", self.found())));
+                    return Err(self.syntax(
+                        self.pos,
+                        format!("expected ',' or '}}' in an object, found {}", self.found()),
+                    ));
                 }
             }
         }
@@ -399,7 +421,10 @@ pub(crate) fn from_serde(value: &serde_json::Value) -> Node<'_> {
                 .collect(),
         ),
     };
-    Node { offset: None, value }
+    Node {
+        offset: None,
+        value,
+    }
 }
 
 #[cfg(test)]
@@ -413,9 +438,13 @@ mod tests {
     #[test]
     fn parses_nested_values_with_offsets() {
         let node = parse("{\"a\": [1, \"x\\u00e9\", true, null], \"b\": -2.5e3}").expect("valid");
-        let Value::Object(members) = node.value else { panic!("object") };
+        let Value::Object(members) = node.value else {
+            panic!("object")
+        };
         assert_eq!(members[0].key, "a");
-        let Value::Array(items) = &members[0].value.value else { panic!("array") };
+        let Value::Array(items) = &members[0].value.value else {
+            panic!("array")
+        };
         assert_eq!(items[1].offset, Some(10));
         assert!(matches!(&items[1].value, Value::String(s) if s == "xé"));
         assert!(matches!(&members[1].value.value, Value::Number(n) if n == "-2.5e3"));

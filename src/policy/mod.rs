@@ -46,6 +46,7 @@ pub use context::{ActionName, BadActionName, Context, ContextValue, KeyState, Re
 pub use document::{Effect, Policy, PolicyVersion, PrincipalElement, Statement};
 pub use error::{ParseError, ParseErrorKind, Position};
 pub use eval::{
-    ConditionalAccess, Decision, Evaluation, Layer, Residual, ResidualStatement, StatementRef, decide, evaluate,
+    ConditionalAccess, Decision, Evaluation, Layer, Residual, ResidualStatement, StatementRef,
+    decide, evaluate,
 };
 pub use set::{BadPrincipalArn, PolicySet, Principal, PrincipalKind, ScpLevel};

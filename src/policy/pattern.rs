@@ -89,7 +89,11 @@ impl Pattern {
         let mut lit = String::new();
         let flush = |lit: &mut String, toks: &mut Vec<Tok>| {
             if !lit.is_empty() {
-                let text = if syntax.lowercase { lit.to_lowercase() } else { std::mem::take(lit) };
+                let text = if syntax.lowercase {
+                    lit.to_lowercase()
+                } else {
+                    std::mem::take(lit)
+                };
                 toks.push(Tok::Lit(text.into_boxed_str()));
                 lit.clear();
             }
@@ -184,14 +188,23 @@ impl Pattern {
                 Tok::Lit(s) => out.push_str(s),
                 Tok::One => out.push('x'),
                 Tok::Star => out.push_str(fill),
-                Tok::Var(i) => out.push_str(self.vars.get(*i).and_then(|v| v.default.as_deref()).unwrap_or(fill)),
+                Tok::Var(i) => out.push_str(
+                    self.vars
+                        .get(*i)
+                        .and_then(|v| v.default.as_deref())
+                        .unwrap_or(fill),
+                ),
             }
         }
         out
     }
 
     /// Matches `text` (byte-exact; callers lowercase both sides for case-insensitive use).
-    pub(crate) fn matches<'c>(&self, text: &str, resolve: &dyn Fn(&Variable) -> VarValue<'c>) -> bool {
+    pub(crate) fn matches<'c>(
+        &self,
+        text: &str,
+        resolve: &dyn Fn(&Variable) -> VarValue<'c>,
+    ) -> bool {
         match self.shape {
             Shape::All => true,
             Shape::Exact => text == &*self.literal,
@@ -237,7 +250,9 @@ impl Pattern {
                     let lit: &[u8] = match tok {
                         Tok::Lit(s) => s.as_bytes(),
                         Tok::Var(i) => {
-                            let Some(var) = self.vars.get(*i) else { return false };
+                            let Some(var) = self.vars.get(*i) else {
+                                return false;
+                            };
                             match resolve(var) {
                                 VarValue::Text(s) => s.as_bytes(),
                                 VarValue::Missing => match &var.default {
@@ -284,7 +299,10 @@ impl Pattern {
 
     /// Resolves the pattern to plain text (for patterns used without wildcards, such as
     /// `StringEquals` values). `None` when a variable is unknown, or missing without default.
-    pub(crate) fn resolve<'c>(&self, resolve: &dyn Fn(&Variable) -> VarValue<'c>) -> Option<std::borrow::Cow<'_, str>> {
+    pub(crate) fn resolve<'c>(
+        &self,
+        resolve: &dyn Fn(&Variable) -> VarValue<'c>,
+    ) -> Option<std::borrow::Cow<'_, str>> {
         if self.vars.is_empty() && self.shape == Shape::Exact {
             return Some(std::borrow::Cow::Borrowed(&*self.literal));
         }
@@ -345,7 +363,9 @@ pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         return a.eq_ignore_ascii_case(b);
     }
-    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 #[cfg(test)]
@@ -359,7 +379,9 @@ mod tests {
     };
 
     fn m(pattern: &str, text: &str) -> bool {
-        Pattern::compile(pattern, GLOB).expect("valid").matches_plain(text)
+        Pattern::compile(pattern, GLOB)
+            .expect("valid")
+            .matches_plain(text)
     }
 
     #[test]
@@ -458,7 +480,14 @@ mod tests {
         for raw in ["a*b?c", "*", "x", "pre*", "${aws:x, 'd'}-*"] {
             let p = Pattern::compile(raw, GLOB).expect("valid");
             let w = p.witness("Q");
-            assert!(p.matches(&w, &|v| if v.default.is_some() { VarValue::Missing } else { VarValue::Text("Q") }), "{raw} {w}");
+            assert!(
+                p.matches(&w, &|v| if v.default.is_some() {
+                    VarValue::Missing
+                } else {
+                    VarValue::Text("Q")
+                }),
+                "{raw} {w}"
+            );
         }
     }
 

@@ -241,7 +241,11 @@ impl Probe {
 
 /// The more permissive of two probes (ties keep the first).
 fn worst(a: Probe, b: Probe) -> Probe {
-    if b.verdict.rank() > a.verdict.rank() { b } else { a }
+    if b.verdict.rank() > a.verdict.rank() {
+        b
+    } else {
+        a
+    }
 }
 
 /// The synthetic ARN coordinates of one attempt.
@@ -254,12 +258,18 @@ pub struct Target {
 
 impl Target {
     fn arn(&self, service: &str, resource: &str) -> String {
-        format!("arn:{}:{service}:{}:{}:{resource}", self.partition, self.region, self.account)
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.partition, self.region, self.account
+        )
     }
 
     /// AWS-owned documents have an empty account field.
     fn aws_document(&self, name: &str) -> String {
-        format!("arn:{}:ssm:{}::document/{name}", self.partition, self.region)
+        format!(
+            "arn:{}:ssm:{}::document/{name}",
+            self.partition, self.region
+        )
     }
 
     fn instance(&self) -> String {
@@ -298,7 +308,10 @@ impl Asker<'_> {
             return (
                 Some(PLACEHOLDER_USER.to_owned()),
                 PLACEHOLDER_USERID.to_owned(),
-                format!("arn:{}:iam::{}:user/{PLACEHOLDER_USER}", target.partition, target.account),
+                format!(
+                    "arn:{}:iam::{}:user/{PLACEHOLDER_USER}",
+                    target.partition, target.account
+                ),
             );
         }
         let session_prefix = p
@@ -329,7 +342,8 @@ impl Asker<'_> {
             ctx.set_absent_prefix(prefix);
         }
         if kind != RequestKind::DocumentWrite {
-            ctx.set_absent_prefix("aws:requesttag/").set_absent("aws:TagKeys");
+            ctx.set_absent_prefix("aws:requesttag/")
+                .set_absent("aws:TagKeys");
         }
         if self.set.principal().kind() == PrincipalKind::Unknown {
             let (_, userid, arn) = self.caller(target);
@@ -350,13 +364,18 @@ impl Asker<'_> {
     /// Does any Allow statement of the identity policies match the action at all?
     fn mentions(&self, action: &ActionName) -> bool {
         self.set.identity_policies().iter().any(|p| {
-            p.candidates(action.service())
-                .any(|s| s.effect() == Effect::Allow && s.matches_action(action.service(), action.action_lower()))
+            p.candidates(action.service()).any(|s| {
+                s.effect() == Effect::Allow
+                    && s.matches_action(action.service(), action.action_lower())
+            })
         })
     }
 
     /// Every statement (all layers) whose Action matches.
-    fn statements_for<'s>(&'s self, action: &'s ActionName) -> impl Iterator<Item = (StatementRef, &'s Statement)> + 's {
+    fn statements_for<'s>(
+        &'s self,
+        action: &'s ActionName,
+    ) -> impl Iterator<Item = (StatementRef, &'s Statement)> + 's {
         self.set.layers().flat_map(move |(layer, policies)| {
             policies.iter().flat_map(move |p| {
                 p.candidates(action.service())
@@ -379,12 +398,17 @@ impl Asker<'_> {
         let any = |s: &Scope| *s == Scope::Any;
         if any(&self.env.partition) || any(&self.env.region) || any(&self.env.account) {
             for action in actions {
-                for (_, st) in self.statements_for(action).filter(|(_, s)| s.effect() == Effect::Allow) {
+                for (_, st) in self
+                    .statements_for(action)
+                    .filter(|(_, s)| s.effect() == Effect::Allow)
+                {
                     for pattern in arn_patterns(st) {
                         if any(&self.env.partition) {
                             if let Some(p) = pattern.part(0) {
                                 for real in PARTITIONS {
-                                    if p.matches_plain(real) && !partitions.iter().any(|x| p.matches_plain(x)) {
+                                    if p.matches_plain(real)
+                                        && !partitions.iter().any(|x| p.matches_plain(x))
+                                    {
                                         partitions.push(real.to_owned());
                                     }
                                 }
@@ -400,7 +424,11 @@ impl Asker<'_> {
                     for c in &st.conditions {
                         let list = match &*c.key_lower {
                             "aws:requestedregion" if any(&self.env.region) => &mut regions,
-                            "aws:resourceaccount" | "aws:principalaccount" if any(&self.env.account) => &mut accounts,
+                            "aws:resourceaccount" | "aws:principalaccount"
+                                if any(&self.env.account) =>
+                            {
+                                &mut accounts
+                            }
                             _ => continue,
                         };
                         if c.operator.base.negated() {
@@ -432,11 +460,17 @@ impl Asker<'_> {
     }
 
     /// Runs `question` for every target and keeps the most permissive answer.
-    fn over_targets<D>(&self, actions: &[&ActionName], question: impl Fn(&Target) -> Answer<D>) -> Answer<D> {
+    fn over_targets<D>(
+        &self,
+        actions: &[&ActionName],
+        question: impl Fn(&Target) -> Answer<D>,
+    ) -> Answer<D> {
         let mut best: Option<Answer<D>> = None;
         for target in self.targets(actions) {
             let answer = question(&target);
-            let better = best.as_ref().is_none_or(|b| answer.verdict.rank() > b.verdict.rank());
+            let better = best
+                .as_ref()
+                .is_none_or(|b| answer.verdict.rank() > b.verdict.rank());
             if better {
                 let done = answer.verdict == Verdict::Yes;
                 best = Some(answer);
@@ -445,11 +479,13 @@ impl Asker<'_> {
                 }
             }
         }
-        best.unwrap_or_else(|| question(&Target {
-            partition: "aws".into(),
-            region: DEFAULT_REGION.into(),
-            account: PLACEHOLDER_ACCOUNT.into(),
-        }))
+        best.unwrap_or_else(|| {
+            question(&Target {
+                partition: "aws".into(),
+                region: DEFAULT_REGION.into(),
+                account: PLACEHOLDER_ACCOUNT.into(),
+            })
+        })
     }
 }
 
@@ -620,7 +656,10 @@ fn unseen_value(patterns: &[Pattern]) -> String {
         }
     }
     // Build a value from characters no pattern uses.
-    let free = ('a'..='z').chain('0'..='9').find(|c| !used.contains(c)).unwrap_or('\u{2603}');
+    let free = ('a'..='z')
+        .chain('0'..='9')
+        .find(|c| !used.contains(c))
+        .unwrap_or('\u{2603}');
     std::iter::repeat_n(free, 3).collect()
 }
 
@@ -659,7 +698,8 @@ fn scan_tags(
     base: &Context,
     full: bool,
 ) -> TagScan {
-    let run = |assign: &[Assign]| asker.run(action, resource, &tag_context(keys, assign, prefixes), base);
+    let run =
+        |assign: &[Assign]| asker.run(action, resource, &tag_context(keys, assign, prefixes), base);
     let no_tags = run(&vec![Assign::Absent; keys.len()]);
     let mut scan = TagScan {
         best: no_tags.clone(),
@@ -725,10 +765,20 @@ fn classify(kind: &str, keys: &[TagKey], scan: TagScan) -> TargetScoping {
         truncated: scan.truncated,
     };
     if permissive(&scan.no_tags) {
-        return make(Scoping::NotScoped, scan.no_tags.verdict, scan.no_tags.clone(), Vec::new());
+        return make(
+            Scoping::NotScoped,
+            scan.no_tags.verdict,
+            scan.no_tags.clone(),
+            Vec::new(),
+        );
     }
     if let Some(unseen) = scan.unseen.as_ref().filter(|p| permissive(p)) {
-        return make(Scoping::PresenceOnly, unseen.verdict, unseen.clone(), Vec::new());
+        return make(
+            Scoping::PresenceOnly,
+            unseen.verdict,
+            unseen.clone(),
+            Vec::new(),
+        );
     }
     if let Some((_, first)) = scan.named.first() {
         // A key scopes access when every allowed combination gives it a named value.
@@ -757,20 +807,47 @@ fn classify(kind: &str, keys: &[TagKey], scan: TagScan) -> TargetScoping {
         return make(Scoping::Scoped, Verdict::No, first.clone(), scoped_by);
     }
     let undecided = scan.no_tags.verdict == Verdict::Indeterminate
-        || scan.unseen.as_ref().is_some_and(|p| p.verdict == Verdict::Indeterminate)
+        || scan
+            .unseen
+            .as_ref()
+            .is_some_and(|p| p.verdict == Verdict::Indeterminate)
         || scan.best.verdict == Verdict::Indeterminate;
     if undecided {
-        return make(Scoping::Indeterminate, Verdict::Indeterminate, scan.best.clone(), Vec::new());
+        return make(
+            Scoping::Indeterminate,
+            Verdict::Indeterminate,
+            scan.best.clone(),
+            Vec::new(),
+        );
     }
-    make(Scoping::NoAccess, Verdict::No, scan.no_tags.clone(), Vec::new())
+    make(
+        Scoping::NoAccess,
+        Verdict::No,
+        scan.no_tags.clone(),
+        Vec::new(),
+    )
 }
 
 const SSM_TAG_PREFIXES: [&str; 2] = ["ssm:resourcetag/", "aws:resourcetag/"];
 const EC2_TAG_PREFIXES: [&str; 2] = ["aws:resourcetag/", "ec2:resourcetag/"];
 
-fn target_scoping(asker: &Asker<'_>, action: &ActionName, kind: &str, resource: &str, base: &Context) -> TargetScoping {
+fn target_scoping(
+    asker: &Asker<'_>,
+    action: &ActionName,
+    kind: &str,
+    resource: &str,
+    base: &Context,
+) -> TargetScoping {
     let keys = tag_space(asker, action, &SSM_TAG_PREFIXES);
-    let scan = scan_tags(asker, action, resource, &keys, &SSM_TAG_PREFIXES, base, true);
+    let scan = scan_tags(
+        asker,
+        action,
+        resource,
+        &keys,
+        &SSM_TAG_PREFIXES,
+        base,
+        true,
+    );
     classify(kind, &keys, scan)
 }
 
@@ -788,10 +865,17 @@ fn scoping_headline(action: &ActionName, s: &TargetScoping) -> String {
                 .iter()
                 .map(|r| format!("{} in [{}]", r.key, r.values.join(", ")))
                 .collect();
-            format!("{action} on {}s is scoped by tags ({})", s.target, reqs.join("; "))
+            format!(
+                "{action} on {}s is scoped by tags ({})",
+                s.target,
+                reqs.join("; ")
+            )
         }
         Scoping::NoAccess => format!("{action} is not allowed on {}s", s.target),
-        Scoping::Indeterminate => format!("cannot decide whether {action} on {}s is tag-scoped", s.target),
+        Scoping::Indeterminate => format!(
+            "cannot decide whether {action} on {}s is tag-scoped",
+            s.target
+        ),
     }
 }
 
@@ -801,11 +885,19 @@ pub fn start_session_tag_scoping(set: &PolicySet, env: &QueryEnv) -> Answer<TagS
     let start = action("ssm:StartSession");
     let asker = Asker { set, env };
     asker.over_targets(&[&start], |target| {
-        let base = asker.base_context(target, RequestKind::Ssm).with("ssm:SessionDocumentAccessCheck", "true");
+        let base = asker
+            .base_context(target, RequestKind::Ssm)
+            .with("ssm:SessionDocumentAccessCheck", "true");
         let (ec2, managed) = if asker.mentions(&start) {
             (
                 target_scoping(&asker, &start, "EC2 instance", &target.instance(), &base),
-                target_scoping(&asker, &start, "managed instance", &target.managed_instance(), &base),
+                target_scoping(
+                    &asker,
+                    &start,
+                    "managed instance",
+                    &target.managed_instance(),
+                    &base,
+                ),
             )
         } else {
             let none = |kind: &str, resource: String| TargetScoping {
@@ -814,12 +906,23 @@ pub fn start_session_tag_scoping(set: &PolicySet, env: &QueryEnv) -> Answer<TagS
                 verdict: Verdict::No,
                 tag_keys: Vec::new(),
                 scoped_by: Vec::new(),
-                probe: Probe::denied(&start, &resource, format!("no identity policy statement allows {start}")),
+                probe: Probe::denied(
+                    &start,
+                    &resource,
+                    format!("no identity policy statement allows {start}"),
+                ),
                 truncated: false,
             };
-            (none("EC2 instance", target.instance()), none("managed instance", target.managed_instance()))
+            (
+                none("EC2 instance", target.instance()),
+                none("managed instance", target.managed_instance()),
+            )
         };
-        let decisive = if ec2.verdict.rank() >= managed.verdict.rank() { &ec2 } else { &managed };
+        let decisive = if ec2.verdict.rank() >= managed.verdict.rank() {
+            &ec2
+        } else {
+            &managed
+        };
         let headline = scoping_headline(&start, decisive);
         let mut answer = decisive.probe.answer(&headline, ());
         answer.verdict = decisive.verdict;
@@ -894,9 +997,17 @@ pub fn end_others_sessions(set: &PolicySet, env: &QueryEnv) -> Answer<SessionEnd
         let terminate_own = probe(&terminate, &own_arn, &own_ctx).verdict;
         let decisive = worst(terminate_others.clone(), resume_others.clone());
         let headline = match decisive.verdict {
-            Verdict::Yes => format!("{} is allowed on other principals' sessions", decisive.action),
-            Verdict::Conditional => format!("{} on other principals' sessions depends on unknown context", decisive.action),
-            Verdict::Indeterminate => "cannot decide whether other principals' sessions can be ended".to_owned(),
+            Verdict::Yes => format!(
+                "{} is allowed on other principals' sessions",
+                decisive.action
+            ),
+            Verdict::Conditional => format!(
+                "{} on other principals' sessions depends on unknown context",
+                decisive.action
+            ),
+            Verdict::Indeterminate => {
+                "cannot decide whether other principals' sessions can be ended".to_owned()
+            }
             Verdict::No => "other principals' sessions cannot be terminated or resumed".to_owned(),
         };
         decisive.answer(
@@ -943,9 +1054,19 @@ impl DocumentDetails {
 }
 
 /// The most permissive probe of an action on a target over its tag assignments.
-fn best_over_tags(asker: &Asker<'_>, a: &ActionName, resource: &str, prefixes: &[&str], base: &Context) -> Probe {
+fn best_over_tags(
+    asker: &Asker<'_>,
+    a: &ActionName,
+    resource: &str,
+    prefixes: &[&str],
+    base: &Context,
+) -> Probe {
     if !asker.mentions(a) {
-        return Probe::denied(a, resource, format!("no identity policy statement allows {a}"));
+        return Probe::denied(
+            a,
+            resource,
+            format!("no identity policy statement allows {a}"),
+        );
     }
     let keys = tag_space(asker, a, prefixes);
     scan_tags(asker, a, resource, &keys, prefixes, base, false).best
@@ -954,7 +1075,11 @@ fn best_over_tags(asker: &Asker<'_>, a: &ActionName, resource: &str, prefixes: &
 /// Does every Allow that grants `StartSession` on the instance enforce the document check?
 fn access_check_enforced(asker: &Asker<'_>, instance: &Probe) -> bool {
     let start = action("ssm:StartSession");
-    let allows: Vec<&StatementRef> = instance.statements.iter().filter(|s| s.effect == Effect::Allow).collect();
+    let allows: Vec<&StatementRef> = instance
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+        .collect();
     if allows.is_empty() {
         return false;
     }
@@ -962,7 +1087,11 @@ fn access_check_enforced(asker: &Asker<'_>, instance: &Probe) -> bool {
     let mut identity = asker
         .statements_for(&start)
         .filter(|(r, _)| r.effect == Effect::Allow && r.layer == super::eval::Layer::Identity)
-        .filter(|(r, _)| allows.iter().any(|a| a.policy == r.policy && a.index == r.index && a.layer == r.layer))
+        .filter(|(r, _)| {
+            allows
+                .iter()
+                .any(|a| a.policy == r.policy && a.index == r.index && a.layer == r.layer)
+        })
         .peekable();
     if identity.peek().is_none() {
         return false;
@@ -984,7 +1113,9 @@ pub fn session_documents(set: &PolicySet, env: &QueryEnv) -> Answer<DocumentDeta
     let start = action("ssm:StartSession");
     let asker = Asker { set, env };
     asker.over_targets(&[&start], |target| {
-        let base = asker.base_context(target, RequestKind::Ssm).with("ssm:SessionDocumentAccessCheck", "true");
+        let base = asker
+            .base_context(target, RequestKind::Ssm)
+            .with("ssm:SessionDocumentAccessCheck", "true");
         let instance = best_over_tags(&asker, &start, &target.instance(), &SSM_TAG_PREFIXES, &base);
         let enforced = access_check_enforced(&asker, &instance);
         let mut names: Vec<(String, String, bool)> = AWS_SESSION_DOCUMENTS
@@ -992,7 +1123,11 @@ pub fn session_documents(set: &PolicySet, env: &QueryEnv) -> Answer<DocumentDeta
             .map(|d| ((*d).to_owned(), target.aws_document(d), true))
             .collect();
         for custom in &env.custom_documents {
-            names.push((custom.clone(), target.arn("ssm", &format!("document/{custom}")), true));
+            names.push((
+                custom.clone(),
+                target.arn("ssm", &format!("document/{custom}")),
+                true,
+            ));
         }
         names.push((
             DEFAULT_SHELL_DOCUMENT.to_owned(),
@@ -1008,7 +1143,11 @@ pub fn session_documents(set: &PolicySet, env: &QueryEnv) -> Answer<DocumentDeta
             } else {
                 instance.verdict
             };
-            if name != DEFAULT_SHELL_DOCUMENT && decisive.as_ref().is_none_or(|(v, _, _)| usable.rank() > v.rank()) {
+            if name != DEFAULT_SHELL_DOCUMENT
+                && decisive
+                    .as_ref()
+                    .is_none_or(|(v, _, _)| usable.rank() > v.rank())
+            {
                 let shown = if probe.verdict.rank() <= instance.verdict.rank() && needs_grant {
                     probe.clone()
                 } else {
@@ -1024,7 +1163,8 @@ pub fn session_documents(set: &PolicySet, env: &QueryEnv) -> Answer<DocumentDeta
                 probe,
             });
         }
-        let (verdict, probe, name) = decisive.unwrap_or((Verdict::No, instance.clone(), String::new()));
+        let (verdict, probe, name) =
+            decisive.unwrap_or((Verdict::No, instance.clone(), String::new()));
         let usable: Vec<&str> = documents
             .iter()
             .filter(|d| d.document != DEFAULT_SHELL_DOCUMENT && d.usable != Verdict::No)
@@ -1032,11 +1172,22 @@ pub fn session_documents(set: &PolicySet, env: &QueryEnv) -> Answer<DocumentDeta
             .collect();
         let headline = match verdict {
             Verdict::Yes => format!("sessions can use {}", usable.join(", ")),
-            Verdict::Conditional => format!("sessions may use {} depending on unknown context", usable.join(", ")),
+            Verdict::Conditional => format!(
+                "sessions may use {} depending on unknown context",
+                usable.join(", ")
+            ),
             Verdict::Indeterminate => format!("cannot decide whether sessions can use {name}"),
-            Verdict::No => "no session document other than the default shell can be used".to_owned(),
+            Verdict::No => {
+                "no session document other than the default shell can be used".to_owned()
+            }
         };
-        let mut answer = probe.answer(&headline, DocumentDetails { instance, documents });
+        let mut answer = probe.answer(
+            &headline,
+            DocumentDetails {
+                instance,
+                documents,
+            },
+        );
         answer.verdict = verdict;
         answer
     })
@@ -1074,7 +1225,11 @@ pub fn send_command_shell(set: &PolicySet, env: &QueryEnv) -> Answer<SendCommand
                     verdict: Verdict::No,
                     tag_keys: Vec::new(),
                     scoped_by: Vec::new(),
-                    probe: Probe::denied(&send, &resource, format!("no identity policy statement allows {send}")),
+                    probe: Probe::denied(
+                        &send,
+                        &resource,
+                        format!("no identity policy statement allows {send}"),
+                    ),
                     truncated: false,
                 }
             }
@@ -1092,7 +1247,10 @@ pub fn send_command_shell(set: &PolicySet, env: &QueryEnv) -> Answer<SendCommand
             let arn = target.aws_document(name);
             let probe = best_over_tags(&asker, &send, &arn, &SSM_TAG_PREFIXES, &base);
             let usable = unscoped.verdict.and(probe.verdict);
-            if decisive.as_ref().is_none_or(|(v, _)| usable.rank() > v.rank()) {
+            if decisive
+                .as_ref()
+                .is_none_or(|(v, _)| usable.rank() > v.rank())
+            {
                 let shown = if probe.verdict.rank() < unscoped.verdict.rank() {
                     probe.clone()
                 } else {
@@ -1115,9 +1273,15 @@ pub fn send_command_shell(set: &PolicySet, env: &QueryEnv) -> Answer<SendCommand
                 unscoped.target,
                 scoping_headline(&send, unscoped)
             ),
-            Verdict::Conditional => format!("{send} with a shell document depends on unknown context"),
-            Verdict::Indeterminate => format!("cannot decide whether {send} can run a shell document"),
-            Verdict::No => format!("{send} cannot run a shell document on instances that are not tag-scoped"),
+            Verdict::Conditional => {
+                format!("{send} with a shell document depends on unknown context")
+            }
+            Verdict::Indeterminate => {
+                format!("cannot decide whether {send} can run a shell document")
+            }
+            Verdict::No => {
+                format!("{send} cannot run a shell document on instances that are not tag-scoped")
+            }
         };
         let mut answer = probe.answer(
             &headline,
@@ -1144,7 +1308,9 @@ pub struct ActionDetails {
 impl ActionDetails {
     /// The probe for an action name (as written in the constants, e.g. `ssm:UpdateDocument`).
     pub fn action(&self, name: &str) -> Option<&Probe> {
-        self.actions.iter().find(|p| p.action.eq_ignore_ascii_case(name))
+        self.actions
+            .iter()
+            .find(|p| p.action.eq_ignore_ascii_case(name))
     }
 }
 
@@ -1164,15 +1330,38 @@ fn any_action(
             .zip(actions)
             .map(|(a, (_, resource))| best_over_tags(asker, a, &resource(target), prefixes, &base))
             .collect();
-        let decisive = probes.iter().cloned().reduce(worst).unwrap_or_else(|| Probe::denied(&names[0], "", String::new()));
-        let allowed: Vec<&str> = probes.iter().filter(|p| p.verdict != Verdict::No).map(|p| p.action.as_str()).collect();
+        let decisive = probes
+            .iter()
+            .cloned()
+            .reduce(worst)
+            .unwrap_or_else(|| Probe::denied(&names[0], "", String::new()));
+        let allowed: Vec<&str> = probes
+            .iter()
+            .filter(|p| p.verdict != Verdict::No)
+            .map(|p| p.action.as_str())
+            .collect();
         let headline = match decisive.verdict {
             Verdict::Yes => format!("{what}: {} allowed", allowed.join(", ")),
-            Verdict::Conditional => format!("{what}: {} allowed depending on unknown context", allowed.join(", ")),
+            Verdict::Conditional => format!(
+                "{what}: {} allowed depending on unknown context",
+                allowed.join(", ")
+            ),
             Verdict::Indeterminate => format!("{what}: cannot decide"),
-            Verdict::No => format!("{what}: none of {} is allowed", names.iter().map(ActionName::as_str).collect::<Vec<_>>().join(", ")),
+            Verdict::No => format!(
+                "{what}: none of {} is allowed",
+                names
+                    .iter()
+                    .map(ActionName::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
-        decisive.answer(&headline, ActionDetails { actions: probes.clone() })
+        decisive.answer(
+            &headline,
+            ActionDetails {
+                actions: probes.clone(),
+            },
+        )
     })
 }
 
@@ -1186,7 +1375,10 @@ pub fn instance_connect(set: &PolicySet, env: &QueryEnv) -> Answer<ActionDetails
         &asker,
         &[
             ("ec2-instance-connect:SendSSHPublicKey", &instance),
-            ("ec2-instance-connect:SendSerialConsoleSSHPublicKey", &instance),
+            (
+                "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
+                &instance,
+            ),
             ("ec2-instance-connect:OpenTunnel", &endpoint),
         ],
         RequestKind::InstanceConnect,
@@ -1241,7 +1433,11 @@ pub fn start_session_without_mfa(set: &PolicySet, env: &QueryEnv) -> Answer<MfaD
     let mut allows_requiring_mfa = Vec::new();
     let mut denies_on_mfa = Vec::new();
     for (r, st) in asker.statements_for(&start) {
-        if st.conditions.iter().any(|c| mfa_keys.contains(&&*c.key_lower)) {
+        if st
+            .conditions
+            .iter()
+            .any(|c| mfa_keys.contains(&&*c.key_lower))
+        {
             match r.effect {
                 Effect::Allow => allows_requiring_mfa.push(r),
                 Effect::Deny => denies_on_mfa.push(r),
@@ -1249,7 +1445,9 @@ pub fn start_session_without_mfa(set: &PolicySet, env: &QueryEnv) -> Answer<MfaD
         }
     }
     asker.over_targets(&[&start], |target| {
-        let base = asker.base_context(target, RequestKind::Ssm).with("ssm:SessionDocumentAccessCheck", "true");
+        let base = asker
+            .base_context(target, RequestKind::Ssm)
+            .with("ssm:SessionDocumentAccessCheck", "true");
         let with = |present: Option<&str>, age: Option<&str>| {
             let mut b = base.clone();
             match present {
@@ -1268,9 +1466,13 @@ pub fn start_session_without_mfa(set: &PolicySet, env: &QueryEnv) -> Answer<MfaD
         let decisive = worst(long_term.clone(), session.clone());
         let headline = match decisive.verdict {
             Verdict::Yes => "sessions can be started without MFA".to_owned(),
-            Verdict::Conditional => "starting sessions without MFA depends on unknown context".to_owned(),
+            Verdict::Conditional => {
+                "starting sessions without MFA depends on unknown context".to_owned()
+            }
             Verdict::Indeterminate => "cannot decide whether sessions need MFA".to_owned(),
-            Verdict::No if with_mfa == Verdict::No => "sessions cannot be started at all".to_owned(),
+            Verdict::No if with_mfa == Verdict::No => {
+                "sessions cannot be started at all".to_owned()
+            }
             Verdict::No => "starting a session requires MFA".to_owned(),
         };
         decisive.answer(

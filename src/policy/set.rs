@@ -75,7 +75,11 @@ impl Principal {
         let [prefix, partition, service, _region, account, resource] = parts.as_slice() else {
             return Err(bad());
         };
-        if *prefix != "arn" || partition.is_empty() || account.is_empty() || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if *prefix != "arn"
+            || partition.is_empty()
+            || account.is_empty()
+            || !account.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(bad());
         }
         let mut p = Principal {
@@ -350,15 +354,27 @@ impl PolicySet {
     /// service-linked roles, which they do not govern.
     pub(crate) fn layers(&self) -> impl Iterator<Item = (super::eval::Layer, &[Arc<Policy>])> {
         use super::eval::Layer;
-        let scps: &[ScpLevel] = if self.principal.service_linked { &[] } else { &self.scps };
+        let scps: &[ScpLevel] = if self.principal.service_linked {
+            &[]
+        } else {
+            &self.scps
+        };
         std::iter::once((Layer::Identity, self.identity.as_slice()))
-            .chain(self.boundary.iter().map(|b| (Layer::PermissionBoundary, std::slice::from_ref(b))))
+            .chain(
+                self.boundary
+                    .iter()
+                    .map(|b| (Layer::PermissionBoundary, std::slice::from_ref(b))),
+            )
             .chain(
                 scps.iter()
                     .enumerate()
                     .map(|(level, l)| (Layer::Scp { level }, l.policies.as_slice())),
             )
-            .chain(self.session.iter().map(|s| (Layer::SessionPolicy, std::slice::from_ref(s))))
+            .chain(
+                self.session
+                    .iter()
+                    .map(|s| (Layer::SessionPolicy, std::slice::from_ref(s))),
+            )
     }
 }
 
@@ -372,23 +388,52 @@ mod tests {
         let user = Principal::from_arn("arn:aws:iam::111122223333:user/dev/alice").expect("user");
         assert_eq!(user.kind(), PrincipalKind::User);
         assert_eq!(user.username(), Some("alice"));
-        assert!(user.userid().is_some_and(|id| id.starts_with("AIDA") && id.len() == 21));
+        assert!(
+            user.userid()
+                .is_some_and(|id| id.starts_with("AIDA") && id.len() == 21)
+        );
         let ctx = user.context();
-        assert_eq!(ctx.get("aws:username"), KeyState::Known(&ContextValue::Single("alice".into())));
-        assert_eq!(ctx.get("aws:PrincipalAccount"), KeyState::Known(&ContextValue::Single("111122223333".into())));
+        assert_eq!(
+            ctx.get("aws:username"),
+            KeyState::Known(&ContextValue::Single("alice".into()))
+        );
+        assert_eq!(
+            ctx.get("aws:PrincipalAccount"),
+            KeyState::Known(&ContextValue::Single("111122223333".into()))
+        );
 
-        let session = Principal::from_arn("arn:aws:sts::111122223333:assumed-role/Ops/alice@corp.com").expect("session");
+        let session =
+            Principal::from_arn("arn:aws:sts::111122223333:assumed-role/Ops/alice@corp.com")
+                .expect("session");
         assert_eq!(session.kind(), PrincipalKind::AssumedRole);
         assert_eq!(session.username(), None);
-        assert_eq!(session.principal_arn().as_deref(), Some("arn:aws:iam::111122223333:role/Ops"));
-        assert!(session.userid().is_some_and(|id| id.starts_with("AROA") && id.ends_with(":alice@corp.com")));
+        assert_eq!(
+            session.principal_arn().as_deref(),
+            Some("arn:aws:iam::111122223333:role/Ops")
+        );
+        assert!(
+            session
+                .userid()
+                .is_some_and(|id| id.starts_with("AROA") && id.ends_with(":alice@corp.com"))
+        );
         assert_eq!(session.context().get("aws:username"), KeyState::Absent);
 
         let slr = Principal::from_arn("arn:aws:iam::111122223333:role/aws-service-role/ssm.amazonaws.com/AWSServiceRoleForAmazonSSM")
             .expect("role");
         assert!(slr.is_service_linked());
-        assert_eq!(Principal::from_arn("arn:aws:iam::111122223333:root").expect("root").kind(), PrincipalKind::Root);
-        for bad in ["alice", "arn:aws:iam::x:user/a", "arn:aws:s3:::b", "arn:aws:iam::1:user/", "arn:aws:sts::1:assumed-role/r"] {
+        assert_eq!(
+            Principal::from_arn("arn:aws:iam::111122223333:root")
+                .expect("root")
+                .kind(),
+            PrincipalKind::Root
+        );
+        for bad in [
+            "alice",
+            "arn:aws:iam::x:user/a",
+            "arn:aws:s3:::b",
+            "arn:aws:iam::1:user/",
+            "arn:aws:sts::1:assumed-role/r",
+        ] {
             assert!(Principal::from_arn(bad).is_err(), "{bad}");
         }
     }
@@ -397,7 +442,9 @@ mod tests {
     fn placeholder_ids_are_stable_and_distinct() {
         assert_eq!(placeholder_id("AIDA", "a"), placeholder_id("AIDA", "a"));
         assert_ne!(placeholder_id("AIDA", "a"), placeholder_id("AIDA", "b"));
-        let real = Principal::from_arn("arn:aws:iam::1:user/a").expect("user").with_userid("AIDAREAL");
+        let real = Principal::from_arn("arn:aws:iam::1:user/a")
+            .expect("user")
+            .with_userid("AIDAREAL");
         assert_eq!(real.userid(), Some("AIDAREAL"));
     }
 }
