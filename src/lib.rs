@@ -6,4 +6,5 @@
 //! documents allow; reporters (`report`) render the findings.
 
 pub mod cli;
+pub mod model;
 pub mod policy;
