@@ -22,7 +22,8 @@ impl Default for Selection {
 
 impl Selection {
     /// Validate selectors against the registry: each must be `ALL` or a prefix of some id.
-    /// NB001 cannot be ignored; `--allow-incomplete` is the explicit way to accept gaps.
+    /// NB001 cannot be ignored (naming it is an error; prefixes such as `NB` or `ALL` leave it
+    /// on); `--allow-incomplete` is the explicit way to accept gaps.
     pub fn new(
         select: Option<&[String]>,
         ignore: &[String],
@@ -51,12 +52,7 @@ impl Selection {
         };
         let ignore = normalize(ignore)?;
         let selection = Selection { select, ignore };
-        if !selection.is_selected("NB001")
-            && selection
-                .ignore
-                .iter()
-                .any(|i| "NB001".starts_with(i.as_str()) || i == "ALL")
-        {
+        if selection.ignore.iter().any(|i| i == "NB001") {
             return Err(
                 "NB001 (not-assessed) cannot be ignored: use --allow-incomplete to accept an incomplete scan explicitly"
                     .to_owned(),
