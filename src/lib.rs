@@ -6,4 +6,9 @@
 //! documents allow; reporters (`report`) render the findings.
 
 pub mod cli;
+pub mod config;
+pub mod finding;
+pub mod model;
 pub mod policy;
+pub mod report;
+pub mod rules;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
-use clap::{Parser, ValueEnum};
+use clap::{Args as ClapArgs, ValueEnum};
 use comfy_table::Table;
 
 use super::ExitStatus;
@@ -31,15 +31,15 @@ const MULTIVALUED_KEYS: [&str; 7] = [
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
+pub enum Format {
     Table,
     Json,
 }
 
 /// Evaluate one request against policy files, offline, like AWS's policy simulator.
-#[derive(Debug, Parser)]
+#[derive(Debug, ClapArgs)]
 #[command(after_help = "Exit status: 0 allowed, 1 denied, 3 indeterminate, 2 error.")]
-pub(crate) struct Args {
+pub struct Args {
     /// Identity policy file (JSON, a JSON string, URL-encoded, or `aws iam get-policy-version` output); repeatable
     #[arg(long = "policy", value_name = "FILE", required = true)]
     policies: Vec<PathBuf>,
@@ -70,7 +70,7 @@ pub(crate) struct Args {
 }
 
 /// Runs the command.
-pub(crate) fn run(args: &Args) -> anyhow::Result<ExitStatus> {
+pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
     let action = ActionName::new(&args.action)?;
     let principal = match &args.principal {
         Some(arn) => Principal::from_arn(arn)?,
