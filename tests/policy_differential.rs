@@ -21,7 +21,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use nobastion::policy::{ActionName, Context, ContextValue, Decision, Policy, PolicySet, Principal, Request, evaluate};
+use nobastion::policy::{
+    ActionName, Context, ContextValue, Decision, Policy, PolicySet, Principal, Request, evaluate,
+};
 use serde_json::{Value, json};
 
 const SEED: u64 = 0x5e55_10e5_0b57_1011;
@@ -103,7 +105,7 @@ impl Rng {
     }
 
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        usize::try_from(self.next() % n as u64).expect("below n")
     }
 
     /// True with probability `percent`/100.
@@ -154,7 +156,10 @@ impl Case {
 
     fn context_value(&self, key: &str) -> Option<&Ctx> {
         let key = key.to_lowercase();
-        self.context.iter().find(|(k, _)| k.to_lowercase() == key).map(|(_, v)| v)
+        self.context
+            .iter()
+            .find(|(k, _)| k.to_lowercase() == key)
+            .map(|(_, v)| v)
     }
 
     fn oracle_json(&self, id: usize) -> Value {
@@ -195,8 +200,10 @@ impl Table {
     fn add(&mut self, doc: Value) -> usize {
         // Through the text parser (with positions), as users' files are read.
         let text = serde_json::to_string_pretty(&doc).expect("serialize");
-        let policy = Policy::parse(&text).unwrap_or_else(|e| panic!("generated policy does not parse: {e}\n{text}"));
-        self.parsed.push(Arc::new(policy.with_name(format!("p{}", self.docs.len()))));
+        let policy = Policy::parse(&text)
+            .unwrap_or_else(|e| panic!("generated policy does not parse: {e}\n{text}"));
+        self.parsed
+            .push(Arc::new(policy.with_name(format!("p{}", self.docs.len()))));
         self.docs.push(doc);
         self.docs.len() - 1
     }
@@ -257,26 +264,75 @@ struct Key {
 }
 
 const KEYS: [Key; 18] = [
-    Key { name: "ssm:resourceTag/Env", kind: Kind::Str, pool: &["prod", "dev", "Prod", "staging"] },
-    Key { name: "aws:ResourceTag/Team", kind: Kind::Str, pool: &["ops", "dev-team", "sec"] },
-    Key { name: "aws:PrincipalTag/team", kind: Kind::Str, pool: &["ops", "sec"] },
-    Key { name: "aws:RequestedRegion", kind: Kind::Str, pool: &["us-east-1", "eu-west-1"] },
-    Key { name: "aws:CalledViaFirst", kind: Kind::Str, pool: &["cloud9.amazonaws.com", "athena.amazonaws.com"] },
+    Key {
+        name: "ssm:resourceTag/Env",
+        kind: Kind::Str,
+        pool: &["prod", "dev", "Prod", "staging"],
+    },
+    Key {
+        name: "aws:ResourceTag/Team",
+        kind: Kind::Str,
+        pool: &["ops", "dev-team", "sec"],
+    },
+    Key {
+        name: "aws:PrincipalTag/team",
+        kind: Kind::Str,
+        pool: &["ops", "sec"],
+    },
+    Key {
+        name: "aws:RequestedRegion",
+        kind: Kind::Str,
+        pool: &["us-east-1", "eu-west-1"],
+    },
+    Key {
+        name: "aws:CalledViaFirst",
+        kind: Kind::Str,
+        pool: &["cloud9.amazonaws.com", "athena.amazonaws.com"],
+    },
     Key {
         name: "ssm:resourceTag/aws:ssmmessages:session-id",
         kind: Kind::Str,
-        pool: &["AIDAALICEEXAMPLE00001", "AIDABOBEXAMPLE0000002", "AROAOPSEXAMPLE0000003:alice@corp.com"],
+        pool: &[
+            "AIDAALICEEXAMPLE00001",
+            "AIDABOBEXAMPLE0000002",
+            "AROAOPSEXAMPLE0000003:alice@corp.com",
+        ],
     },
-    Key { name: "aws:MultiFactorAuthAge", kind: Kind::Num, pool: &["30", "3600", "86400", "0.5"] },
+    Key {
+        name: "aws:MultiFactorAuthAge",
+        kind: Kind::Num,
+        pool: &["30", "3600", "86400", "0.5"],
+    },
     Key {
         name: "aws:CurrentTime",
         kind: Kind::DateIso,
-        pool: &["2024-01-01T00:00:00Z", "2025-06-01T12:30:00Z", "2023-12-31T23:59:59Z", "2024-01-01"],
+        pool: &[
+            "2024-01-01T00:00:00Z",
+            "2025-06-01T12:30:00Z",
+            "2023-12-31T23:59:59Z",
+            "2024-01-01",
+        ],
     },
-    Key { name: "aws:EpochTime", kind: Kind::DateEpoch, pool: &["1704067200", "1748781000", "1704067199"] },
-    Key { name: "aws:MultiFactorAuthPresent", kind: Kind::Bool, pool: &["true", "false"] },
-    Key { name: "aws:SecureTransport", kind: Kind::Bool, pool: &["true", "false"] },
-    Key { name: "aws:SourceIp", kind: Kind::Ip, pool: &["10.1.2.3", "192.168.1.10", "203.0.113.7", "2001:db8::1"] },
+    Key {
+        name: "aws:EpochTime",
+        kind: Kind::DateEpoch,
+        pool: &["1704067200", "1748781000", "1704067199"],
+    },
+    Key {
+        name: "aws:MultiFactorAuthPresent",
+        kind: Kind::Bool,
+        pool: &["true", "false"],
+    },
+    Key {
+        name: "aws:SecureTransport",
+        kind: Kind::Bool,
+        pool: &["true", "false"],
+    },
+    Key {
+        name: "aws:SourceIp",
+        kind: Kind::Ip,
+        pool: &["10.1.2.3", "192.168.1.10", "203.0.113.7", "2001:db8::1"],
+    },
     Key {
         name: "aws:PrincipalArn",
         kind: Kind::Arn,
@@ -289,12 +345,31 @@ const KEYS: [Key; 18] = [
     Key {
         name: "aws:SourceArn",
         kind: Kind::Arn,
-        pool: &["arn:aws:cloud9:us-east-1:111122223333:environment:abc", "arn:aws:ec2:eu-west-1:444455556666:instance/i-1"],
+        pool: &[
+            "arn:aws:cloud9:us-east-1:111122223333:environment:abc",
+            "arn:aws:ec2:eu-west-1:444455556666:instance/i-1",
+        ],
     },
-    Key { name: "nb:Blob", kind: Kind::Binary, pool: &["QUJD", "REVG"] },
-    Key { name: "aws:TagKeys", kind: Kind::Multi, pool: &["Env", "Team", "Owner"] },
-    Key { name: "aws:CalledVia", kind: Kind::Multi, pool: &["cloud9.amazonaws.com", "athena.amazonaws.com"] },
-    Key { name: "aws:ResourceTag/Env", kind: Kind::Str, pool: &["prod", "dev"] },
+    Key {
+        name: "nb:Blob",
+        kind: Kind::Binary,
+        pool: &["QUJD", "REVG"],
+    },
+    Key {
+        name: "aws:TagKeys",
+        kind: Kind::Multi,
+        pool: &["Env", "Team", "Owner"],
+    },
+    Key {
+        name: "aws:CalledVia",
+        kind: Kind::Multi,
+        pool: &["cloud9.amazonaws.com", "athena.amazonaws.com"],
+    },
+    Key {
+        name: "aws:ResourceTag/Env",
+        kind: Kind::Str,
+        pool: &["prod", "dev"],
+    },
 ];
 
 /// (action, resources it is requested on).
@@ -310,7 +385,11 @@ fn requests() -> Vec<(&'static str, Vec<String>)> {
     }
     let mut docs = Vec::new();
     for r in regions {
-        for d in ["AWS-StartSSHSession", "AWS-StartPortForwardingSession", "AWS-RunShellScript"] {
+        for d in [
+            "AWS-StartSSHSession",
+            "AWS-StartPortForwardingSession",
+            "AWS-RunShellScript",
+        ] {
             docs.push(format!("arn:aws:ssm:{r}::document/{d}"));
         }
         for d in ["SSM-SessionManagerRunShell", "Custom-Session"] {
@@ -319,19 +398,35 @@ fn requests() -> Vec<(&'static str, Vec<String>)> {
     }
     let sessions: Vec<String> = WHO
         .iter()
-        .flat_map(|w| regions.map(|r| format!("arn:aws:ssm:{r}:{ACCOUNT}:session/{}-0123456789abcdef0", w.session_prefix)))
+        .flat_map(|w| {
+            regions.map(|r| {
+                format!(
+                    "arn:aws:ssm:{r}:{ACCOUNT}:session/{}-0123456789abcdef0",
+                    w.session_prefix
+                )
+            })
+        })
         .collect();
-    let managed = vec![format!("arn:aws:ssm:us-east-1:{ACCOUNT}:managed-instance/mi-0aaa111122223333a")];
+    let managed = vec![format!(
+        "arn:aws:ssm:us-east-1:{ACCOUNT}:managed-instance/mi-0aaa111122223333a"
+    )];
     let targets: Vec<String> = instances.iter().chain(&managed).cloned().collect();
     let start: Vec<String> = targets.iter().chain(&docs).cloned().collect();
-    let logs = vec![format!("arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/ssm/sessions:log-stream:alice-0abc")];
-    let eice = vec![format!("arn:aws:ec2:us-east-1:{ACCOUNT}:instance-connect-endpoint/eice-0123456789abcdef0")];
+    let logs = vec![format!(
+        "arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/ssm/sessions:log-stream:alice-0abc"
+    )];
+    let eice = vec![format!(
+        "arn:aws:ec2:us-east-1:{ACCOUNT}:instance-connect-endpoint/eice-0123456789abcdef0"
+    )];
     vec![
         ("ssm:StartSession", start.clone()),
         ("ssm:StartSession", start),
         ("ssm:TerminateSession", sessions.clone()),
         ("ssm:ResumeSession", sessions.clone()),
-        ("ssm:SendCommand", targets.iter().chain(&docs).cloned().collect()),
+        (
+            "ssm:SendCommand",
+            targets.iter().chain(&docs).cloned().collect(),
+        ),
         ("ssm:UpdateDocument", docs.clone()),
         ("ssm:GetDocument", docs),
         ("ec2:StartInstances", instances.clone()),
@@ -350,7 +445,13 @@ struct Gen {
 impl Gen {
     fn case_mangle(&mut self, s: &str) -> String {
         s.chars()
-            .map(|c| if self.rng.chance(50) { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+            .map(|c| {
+                if self.rng.chance(50) {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
             .collect()
     }
 
@@ -401,12 +502,18 @@ impl Gen {
             5..=7 => format!("arn:aws:{svc}:*:{account}:{res}"),
             8..=9 => format!("arn:aws:{svc}:{region}:*:{res}"),
             10..=13 => format!("arn:aws:{svc}:*:*:{res}"),
-            14..=17 => format!("arn:aws:{svc}:*:*:{kind}/{}", star_tail(id, self.rng.below(6))),
+            14..=17 => format!(
+                "arn:aws:{svc}:*:*:{kind}/{}",
+                star_tail(id, self.rng.below(6))
+            ),
             18..=19 => {
                 let mut chars: Vec<char> = res.chars().collect();
                 let k = self.rng.range(kind.len() + 1, chars.len() - 1);
                 chars[k] = '?';
-                format!("arn:aws:{svc}:*:*:{}", chars.into_iter().collect::<String>())
+                format!(
+                    "arn:aws:{svc}:*:*:{}",
+                    chars.into_iter().collect::<String>()
+                )
             }
             20 => format!("arn:aws:{svc}:*:{OTHER_ACCOUNT}:{res}"),
             21..=23 => "*".to_owned(),
@@ -414,9 +521,14 @@ impl Gen {
             26 => format!("arn:aws:{svc}:*"),
             27 => format!("arn:aws:{svc}:{region}:*"),
             28 if self.rng.chance(50) => {
-                format!("arn:aws:ssm:*:*:session/${{{}}}-*", self.rng.pick(&["aws:username", "aws:userid"]))
+                format!(
+                    "arn:aws:ssm:*:*:session/${{{}}}-*",
+                    self.rng.pick(&["aws:username", "aws:userid"])
+                )
             }
-            29 if self.rng.chance(50) => "arn:aws:ssm:*:*:session/${aws:PrincipalTag/team, 'alice'}-*".to_owned(),
+            29 if self.rng.chance(50) => {
+                "arn:aws:ssm:*:*:session/${aws:PrincipalTag/team, 'alice'}-*".to_owned()
+            }
             30 => format!("arn:aws:{svc}:*:*:*"),
             31 => format!("arn:aws:{svc}:*:*:*Session*"),
             32 => "arn:aws:logs:*:*:log-group:/aws/ssm/*".to_owned(),
@@ -467,7 +579,12 @@ impl Gen {
                     // Mostly the key's own form; sometimes the other (a documented quirk).
                     let iso = (key.kind == Kind::DateIso) != self.rng.chance(2);
                     if iso {
-                        json!(*self.rng.pick(&["2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z", "2024-06-01", "2023-12-31T23:59:59Z"]))
+                        json!(*self.rng.pick(&[
+                            "2024-01-01T00:00:00Z",
+                            "2025-01-01T00:00:00Z",
+                            "2024-06-01",
+                            "2023-12-31T23:59:59Z"
+                        ]))
                     } else {
                         json!(*self.rng.pick(&["1704067200", "1735689600", "1748781000"]))
                     }
@@ -490,7 +607,9 @@ impl Gen {
                     "::/0",
                     "10.1.2.3/32"
                 ])),
-                Kind::Arn if self.rng.chance(2) => json!("arn:aws:iam::${aws:PrincipalAccount}:user/*"),
+                Kind::Arn if self.rng.chance(2) => {
+                    json!("arn:aws:iam::${aws:PrincipalAccount}:user/*")
+                }
                 Kind::Arn if self.rng.chance(4) => json!("arn:aws:iam::*:user/${aws:username}"),
                 Kind::Arn => json!(*self.rng.pick(&[
                     "arn:aws:iam::111122223333:user/alice",
@@ -540,7 +659,9 @@ impl Gen {
             ]),
             Kind::Bool => "Bool",
             Kind::Ip => *self.rng.pick(&["IpAddress", "NotIpAddress"]),
-            Kind::Arn => *self.rng.pick(&["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"]),
+            Kind::Arn => *self
+                .rng
+                .pick(&["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"]),
             Kind::Binary => "BinaryEquals",
         };
         if self.rng.chance(8) {
@@ -565,7 +686,11 @@ impl Gen {
             let key = &KEYS[self.rng.below(KEYS.len())];
             let op = self.operator(key);
             let values = if op == "Null" {
-                if self.rng.chance(30) { json!(self.rng.chance(50)) } else { json!(*self.rng.pick(&["true", "false"])) }
+                if self.rng.chance(30) {
+                    json!(self.rng.chance(50))
+                } else {
+                    json!(*self.rng.pick(&["true", "false"]))
+                }
             } else {
                 self.values(key, &op)
             };
@@ -577,7 +702,7 @@ impl Gen {
         Some(Value::Object(blocks))
     }
 
-    fn one_or_list(&mut self, items: Vec<String>) -> Value {
+    fn one_or_list(&mut self, items: &[String]) -> Value {
         if items.len() == 1 && self.rng.chance(50) {
             json!(items[0])
         } else {
@@ -590,20 +715,33 @@ impl Gen {
         if self.rng.chance(30) {
             st.insert("Sid".into(), json!(format!("S{}", self.rng.below(1000))));
         }
-        st.insert("Effect".into(), json!(if self.rng.chance(25) { "Deny" } else { "Allow" }));
+        st.insert(
+            "Effect".into(),
+            json!(if self.rng.chance(25) { "Deny" } else { "Allow" }),
+        );
         let n = self.rng.range(1, 3);
         if self.rng.chance(15) {
             let mut list: Vec<String> = (0..n)
-                .map(|_| (*self.rng.pick(&["iam:*", "organizations:*", "s3:*", "ssm:Send*", "ec2:*", "ssm:*Session"])).to_owned())
+                .map(|_| {
+                    (*self.rng.pick(&[
+                        "iam:*",
+                        "organizations:*",
+                        "s3:*",
+                        "ssm:Send*",
+                        "ec2:*",
+                        "ssm:*Session",
+                    ]))
+                    .to_owned()
+                })
                 .collect();
             if self.rng.chance(25) {
                 list.push(self.action_pattern(action));
             }
-            let v = self.one_or_list(list);
+            let v = self.one_or_list(&list);
             st.insert("NotAction".into(), v);
         } else {
             let list: Vec<String> = (0..n).map(|_| self.action_pattern(action)).collect();
-            let v = self.one_or_list(list);
+            let v = self.one_or_list(&list);
             st.insert("Action".into(), v);
         }
         let n = self.rng.range(1, 2);
@@ -618,8 +756,12 @@ impl Gen {
                 }
             })
             .collect();
-        let element = if self.rng.chance(15) { "NotResource" } else { "Resource" };
-        let v = self.one_or_list(list);
+        let element = if self.rng.chance(15) {
+            "NotResource"
+        } else {
+            "Resource"
+        };
+        let v = self.one_or_list(&list);
         st.insert(element.into(), v);
         if let Some(c) = self.conditions() {
             st.insert("Condition".into(), c);
@@ -659,10 +801,10 @@ impl Gen {
 
     fn context(&mut self, who: &Who) -> Vec<(String, Ctx)> {
         let mut ctx = Vec::new();
-        if let Some(u) = who.username {
-            if self.rng.chance(90) {
-                ctx.push(("aws:username".to_owned(), Ctx::One(u.to_owned())));
-            }
+        if let Some(u) = who.username
+            && self.rng.chance(90)
+        {
+            ctx.push(("aws:username".to_owned(), Ctx::One(u.to_owned())));
         }
         for (key, value) in [
             ("aws:userid", who.userid),
@@ -702,7 +844,11 @@ impl Gen {
         let (action, pool) = self.requests[self.rng.below(self.requests.len())].clone();
         let resource = pool[self.rng.below(pool.len())].clone();
         let session = self.rng.chance(12);
-        let who = if session { &WHO[2] } else { &WHO[self.rng.below(WHO.len())] };
+        let who = if session {
+            &WHO[2]
+        } else {
+            &WHO[self.rng.below(WHO.len())]
+        };
         let context = self.context(who);
         let identity = (0..self.rng.range(1, 3))
             .map(|_| {
@@ -750,10 +896,14 @@ impl Gen {
 // ---------------------------------------------------------------------------------------
 // Managed policies × Session Manager requests
 
-fn managed_requests() -> Vec<(&'static str, String, Vec<(&'static str, Ctx)>)> {
+/// (action, resource, extra context) of a Session Manager request.
+type ManagedRequest = (&'static str, String, Vec<(&'static str, Ctx)>);
+
+fn managed_requests() -> Vec<ManagedRequest> {
     let one = |s: &str| Ctx::One(s.to_owned());
     let instance = format!("arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0aaa111122223333a");
-    let session = |who: &str| format!("arn:aws:ssm:us-east-1:{ACCOUNT}:session/{who}-0123456789abcdef0");
+    let session =
+        |who: &str| format!("arn:aws:ssm:us-east-1:{ACCOUNT}:session/{who}-0123456789abcdef0");
     let doc = |name: &str| format!("arn:aws:ssm:us-east-1::document/{name}");
     let own_doc = |name: &str| format!("arn:aws:ssm:us-east-1:{ACCOUNT}:document/{name}");
     vec![
@@ -765,36 +915,70 @@ fn managed_requests() -> Vec<(&'static str, String, Vec<(&'static str, Ctx)>)> {
                 ("ssm:resourceTag/aws:cloud9:environment", one("env-1")),
                 ("aws:ResourceTag/aws:cloud9:environment", one("env-1")),
                 ("aws:CalledViaFirst", one("cloud9.amazonaws.com")),
-                ("aws:CalledVia", Ctx::Many(vec!["cloud9.amazonaws.com".into()])),
+                (
+                    "aws:CalledVia",
+                    Ctx::Many(vec!["cloud9.amazonaws.com".into()]),
+                ),
             ],
         ),
         (
             "ssm:StartSession",
             format!("arn:aws:ssm:us-east-1:{ACCOUNT}:managed-instance/mi-0aaa111122223333a"),
-            vec![("ssm:resourceTag/Env", one("prod")), ("aws:ResourceTag/Env", one("prod"))],
+            vec![
+                ("ssm:resourceTag/Env", one("prod")),
+                ("aws:ResourceTag/Env", one("prod")),
+            ],
         ),
         ("ssm:StartSession", doc("AWS-StartSSHSession"), vec![]),
-        ("ssm:StartSession", doc("AWS-StartPortForwardingSession"), vec![("aws:CalledViaFirst", one("ssm-guiconnect.amazonaws.com"))]),
-        ("ssm:StartSession", own_doc("SSM-SessionManagerRunShell"), vec![("ssm:SessionDocumentAccessCheck", one("true"))]),
+        (
+            "ssm:StartSession",
+            doc("AWS-StartPortForwardingSession"),
+            vec![("aws:CalledViaFirst", one("ssm-guiconnect.amazonaws.com"))],
+        ),
+        (
+            "ssm:StartSession",
+            own_doc("SSM-SessionManagerRunShell"),
+            vec![("ssm:SessionDocumentAccessCheck", one("true"))],
+        ),
         (
             "ssm:TerminateSession",
             session("bob"),
-            vec![("ssm:resourceTag/aws:ssmmessages:session-id", one("AIDABOBEXAMPLE0000002"))],
+            vec![(
+                "ssm:resourceTag/aws:ssmmessages:session-id",
+                one("AIDABOBEXAMPLE0000002"),
+            )],
         ),
         (
             "ssm:ResumeSession",
             session("alice"),
-            vec![("ssm:resourceTag/aws:ssmmessages:session-id", one("AIDAALICEEXAMPLE00001"))],
+            vec![(
+                "ssm:resourceTag/aws:ssmmessages:session-id",
+                one("AIDAALICEEXAMPLE00001"),
+            )],
         ),
-        ("ssm:SendCommand", instance.clone(), vec![("aws:ResourceTag/Env", one("dev"))]),
+        (
+            "ssm:SendCommand",
+            instance.clone(),
+            vec![("aws:ResourceTag/Env", one("dev"))],
+        ),
         ("ssm:SendCommand", doc("AWS-RunShellScript"), vec![]),
-        ("ec2-instance-connect:SendSSHPublicKey", instance.clone(), vec![("ec2:osuser", one("ec2-user"))]),
+        (
+            "ec2-instance-connect:SendSSHPublicKey",
+            instance.clone(),
+            vec![("ec2:osuser", one("ec2-user"))],
+        ),
         (
             "ec2-instance-connect:OpenTunnel",
-            format!("arn:aws:ec2:us-east-1:{ACCOUNT}:instance-connect-endpoint/eice-0123456789abcdef0"),
+            format!(
+                "arn:aws:ec2:us-east-1:{ACCOUNT}:instance-connect-endpoint/eice-0123456789abcdef0"
+            ),
             vec![("ec2-instance-connect:remotePort", one("22"))],
         ),
-        ("ssm:UpdateDocument", own_doc("SSM-SessionManagerRunShell"), vec![]),
+        (
+            "ssm:UpdateDocument",
+            own_doc("SSM-SessionManagerRunShell"),
+            vec![],
+        ),
         ("ssm:GetConnectionStatus", instance.clone(), vec![]),
         ("ssmmessages:OpenDataChannel", session("alice"), vec![]),
         (
@@ -812,11 +996,16 @@ fn managed_requests() -> Vec<(&'static str, String, Vec<(&'static str, Ctx)>)> {
 
 fn managed_cases(table: &mut Table, cases: &mut Vec<Case>) -> usize {
     let dir = std::env::var_os("NOBASTION_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+        .map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+            PathBuf::from,
+        )
         .join("aws-managed-policies/policies");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("managed-policy cases skipped: corpus not found at {}", dir.display());
+        println!(
+            "managed-policy cases skipped: corpus not found at {}",
+            dir.display()
+        );
         return 0;
     };
     let mut files: Vec<PathBuf> = entries.map(|e| e.expect("entry").path()).collect();
@@ -839,15 +1028,25 @@ fn managed_cases(table: &mut Table, cases: &mut Vec<Case>) -> usize {
             let mut context = vec![
                 ("aws:username".to_owned(), Ctx::One("alice".into())),
                 ("aws:userid".to_owned(), Ctx::One(who.userid.into())),
-                ("aws:PrincipalArn".to_owned(), Ctx::One(who.principal_arn.into())),
+                (
+                    "aws:PrincipalArn".to_owned(),
+                    Ctx::One(who.principal_arn.into()),
+                ),
                 ("aws:PrincipalAccount".to_owned(), Ctx::One(ACCOUNT.into())),
-                ("aws:RequestedRegion".to_owned(), Ctx::One("us-east-1".into())),
+                (
+                    "aws:RequestedRegion".to_owned(),
+                    Ctx::One("us-east-1".into()),
+                ),
                 ("aws:ResourceAccount".to_owned(), Ctx::One(ACCOUNT.into())),
             ];
             context.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
             // Other managed policies as boundaries and SCPs, for variety in those layers.
             let boundary = (i % 7 == 3).then(|| ids[(i + 1) % ids.len()]);
-            let scps = if i % 11 == 5 { vec![vec![ids[(i + 2) % ids.len()]]] } else { Vec::new() };
+            let scps = if i % 11 == 5 {
+                vec![vec![ids[(i + 2) % ids.len()]]]
+            } else {
+                Vec::new()
+            };
             cases.push(Case {
                 origin: format!("managed policy {}", path_name(&table.docs[id], i)),
                 principal: who.arn.to_owned(),
@@ -915,7 +1114,11 @@ fn statements(doc: &Value) -> Vec<&Value> {
 /// Does the statement's Action/NotAction cover the action?
 fn covers(st: &Value, action: &str) -> bool {
     let action = action.to_lowercase();
-    let hit = |list: &Value| strings(list).iter().any(|p| glob(&p.to_lowercase(), &action));
+    let hit = |list: &Value| {
+        strings(list)
+            .iter()
+            .any(|p| glob(&p.to_lowercase(), &action))
+    };
     if st.get("NotAction").is_some() {
         !hit(&st["NotAction"])
     } else {
@@ -928,7 +1131,9 @@ fn variables(s: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut rest = s;
     while let Some(start) = rest.find("${") {
-        let Some(end) = rest[start..].find('}') else { break };
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
         let inner = &rest[start + 2..start + end];
         rest = &rest[start + end + 1..];
         if matches!(inner, "*" | "?" | "$") {
@@ -952,27 +1157,30 @@ fn unresolvable(value: &str, case: &Case) -> bool {
 
 /// nobastion drops a statement with an unresolvable variable; the oracle drops only the
 /// element value that holds it, and only once it gets to the variable. The two differ when
-/// the rest of the element can still decide: another Resource entry, a NotResource entry
+/// the rest of the element can still decide: another `Resource` entry, a `NotResource` entry
 /// whose ARN already differs before the variable (the oracle then counts it as "not
-/// matched", so NotResource holds), another condition value, a negated ARN condition whose
+/// matched", so `NotResource` holds), another condition value, a negated ARN condition whose
 /// ARN already differs before the variable (true for the oracle), or a condition that holds
-/// without looking at its values (key missing with a negated operator or IfExists, or a
+/// without looking at its values (key missing with a negated operator or `IfExists`, or a
 /// set operator over an empty or missing set).
 fn unresolvable_variable_matters(st: &Value, case: &Case) -> bool {
     if let Some(resources) = st.get("Resource") {
         let list = strings(resources);
-        if list.iter().any(|r| unresolvable(r, case)) && list.iter().any(|r| !unresolvable(r, case)) {
+        if list.iter().any(|r| unresolvable(r, case)) && list.iter().any(|r| !unresolvable(r, case))
+        {
             return true;
         }
     }
-    if let Some(resources) = st.get("NotResource") {
-        if strings(resources).iter().any(|r| unresolvable(r, case)) {
-            return true;
-        }
+    if let Some(resources) = st.get("NotResource")
+        && strings(resources).iter().any(|r| unresolvable(r, case))
+    {
+        return true;
     }
     if let Some(Value::Object(blocks)) = st.get("Condition") {
         for (op, entries) in blocks {
-            let Value::Object(entries) = entries else { continue };
+            let Value::Object(entries) = entries else {
+                continue;
+            };
             for (key, vals) in entries {
                 let list = strings(vals);
                 if !list.iter().any(|v| unresolvable(v, case)) {
@@ -993,101 +1201,131 @@ fn unresolvable_variable_matters(st: &Value, case: &Case) -> bool {
 /// Does a `${` start before the fifth colon of the ARN (in partition, service, region or
 /// account)?
 fn arn_prefix_has_variable(arn: &str) -> bool {
-    let Some(var) = arn.find("${") else { return false };
+    let Some(var) = arn.find("${") else {
+        return false;
+    };
     arn[..var].matches(':').count() < 5
 }
 
 fn quirks(case: &Case, table: &Table) -> Vec<&'static str> {
     let mut found = Vec::new();
-    let mut add = |q: &'static str| {
-        if !found.contains(&q) {
-            found.push(q);
-        }
-    };
     for id in case.policies() {
         let doc = &table.docs[id];
         let v2012 = doc["Version"] == "2012-10-17";
-        for st in statements(doc).into_iter().filter(|st| covers(st, &case.action)) {
+        for st in statements(doc)
+            .into_iter()
+            .filter(|st| covers(st, &case.action))
+        {
+            let mut add = |q: &'static str| {
+                if !found.contains(&q) {
+                    found.push(q);
+                }
+            };
             let resources: Vec<&str> = ["Resource", "NotResource"]
                 .iter()
                 .flat_map(|k| st.get(*k).map(strings).unwrap_or_default())
                 .collect();
-            let mut values: Vec<&str> = resources.clone();
-            if let Some(Value::Object(blocks)) = st.get("Condition") {
-                for (op, entries) in blocks {
-                    let lower = op.to_lowercase();
-                    let Value::Object(entries) = entries else { continue };
-                    for (key, vals) in entries {
-                        let string_or_arn = lower.contains("string") || lower.contains("arn");
-                        if string_or_arn {
-                            values.extend(strings(vals));
-                        }
-                        if lower.starts_with("foranyvalue:") && lower.ends_with("ifexists") && case.context_value(key).is_none() {
-                            add("foranyvalue-ifexists-missing-key");
-                        }
-                        if lower.contains("ipaddress") {
-                            let vals = strings(vals);
-                            if vals.iter().any(|v| v.ends_with("/0") && !v.contains(':')) {
-                                add("ipv4-prefix-length-zero");
-                            }
-                            if let (true, Some(Ctx::One(request))) = (lower.contains("notipaddress"), case.context_value(key)) {
-                                let request_v6 = request.contains(':');
-                                if vals.iter().any(|v| !v.contains('/') && v.contains(':') != request_v6) {
-                                    add("not-ip-plain-address-other-family");
-                                }
-                            }
-                        }
-                        if lower.contains("arn") && strings(vals).iter().any(|v| arn_prefix_has_variable(v)) {
-                            add("variable-in-arn-prefix");
-                        }
-                        if lower.contains("date") {
-                            let policy_epoch: Vec<bool> =
-                                strings(vals).iter().map(|v| v.bytes().all(|b| b.is_ascii_digit())).collect();
-                            if let Some(Ctx::One(request)) = case.context_value(key) {
-                                let request_epoch = request.bytes().all(|b| b.is_ascii_digit());
-                                if policy_epoch.iter().any(|&e| e != request_epoch) {
-                                    add("date-epoch-vs-iso");
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            let uses_variables = values.iter().any(|v| !variables(v).is_empty());
-            if !v2012 && uses_variables {
+            let mut values = condition_quirks(st, case, &mut add);
+            values.extend(&resources);
+            if !v2012 && values.iter().any(|v| !variables(v).is_empty()) {
                 add("variables-without-version-2012");
             }
             if v2012 && unresolvable_variable_matters(st, case) {
                 add("unresolvable-variable-scope");
             }
-            if let Some(not_resource) = st.get("NotResource") {
-                let short_miss = strings(not_resource)
+            resource_quirks(st, &resources, case, &mut add);
+        }
+    }
+    found
+}
+
+/// Quirks of the Condition block; returns the string and ARN condition values (which may
+/// hold policy variables).
+fn condition_quirks<'v>(
+    st: &'v Value,
+    case: &Case,
+    add: &mut impl FnMut(&'static str),
+) -> Vec<&'v str> {
+    let mut values = Vec::new();
+    let Some(Value::Object(blocks)) = st.get("Condition") else {
+        return values;
+    };
+    for (op, entries) in blocks {
+        let lower = op.to_lowercase();
+        let Value::Object(entries) = entries else {
+            continue;
+        };
+        for (key, vals) in entries {
+            let list = strings(vals);
+            if lower.contains("string") || lower.contains("arn") {
+                values.extend(&list);
+            }
+            let request = case.context_value(key);
+            if lower.starts_with("foranyvalue:") && lower.ends_with("ifexists") && request.is_none()
+            {
+                add("foranyvalue-ifexists-missing-key");
+            }
+            if lower.contains("ipaddress")
+                && list.iter().any(|v| v.ends_with("/0") && !v.contains(':'))
+            {
+                add("ipv4-prefix-length-zero");
+            }
+            if let (true, Some(Ctx::One(ip))) = (lower.contains("notipaddress"), request) {
+                let request_v6 = ip.contains(':');
+                if list
                     .iter()
-                    .any(|r| r.starts_with("arn:") && r.split(':').count() < 6 && !glob(r, &case.resource));
-                if short_miss {
-                    add("short-arn-in-notresource");
+                    .any(|v| !v.contains('/') && v.contains(':') != request_v6)
+                {
+                    add("not-ip-plain-address-other-family");
                 }
             }
-            for r in resources.iter().filter(|r| r.starts_with("arn:")) {
-                let parts: Vec<&str> = r.splitn(6, ':').collect();
-                let prefix = &parts[1..parts.len().min(5)];
-                if prefix.iter().any(|p| p.chars().any(|c| c.is_ascii_uppercase())) {
-                    add("case-insensitive-arn-prefix");
-                }
-                if arn_prefix_has_variable(r) {
-                    add("variable-in-arn-prefix");
-                }
-                if let Some(res) = parts.get(5) {
-                    if let Some(split) = res.find(['/', ':']) {
-                        if res[..split].contains(['*', '?', '$']) {
-                            add("wildcard-in-resource-type");
-                        }
-                    }
+            if lower.contains("arn") && list.iter().any(|v| arn_prefix_has_variable(v)) {
+                add("variable-in-arn-prefix");
+            }
+            if let (true, Some(Ctx::One(date))) = (lower.contains("date"), request) {
+                let epoch = |v: &str| v.bytes().all(|b| b.is_ascii_digit());
+                if list.iter().any(|v| epoch(v) != epoch(date)) {
+                    add("date-epoch-vs-iso");
                 }
             }
         }
     }
-    found
+    values
+}
+
+fn resource_quirks(
+    st: &Value,
+    resources: &[&str],
+    case: &Case,
+    add: &mut impl FnMut(&'static str),
+) {
+    if let Some(not_resource) = st.get("NotResource") {
+        let short_miss = strings(not_resource)
+            .iter()
+            .any(|r| r.starts_with("arn:") && r.split(':').count() < 6 && !glob(r, &case.resource));
+        if short_miss {
+            add("short-arn-in-notresource");
+        }
+    }
+    for r in resources.iter().filter(|r| r.starts_with("arn:")) {
+        let parts: Vec<&str> = r.splitn(6, ':').collect();
+        let prefix = &parts[1..parts.len().min(5)];
+        if prefix
+            .iter()
+            .any(|p| p.chars().any(|c| c.is_ascii_uppercase()))
+        {
+            add("case-insensitive-arn-prefix");
+        }
+        if arn_prefix_has_variable(r) {
+            add("variable-in-arn-prefix");
+        }
+        if let Some(res) = parts.get(5)
+            && let Some(split) = res.find(['/', ':'])
+            && res[..split].contains(['*', '?', '$'])
+        {
+            add("wildcard-in-resource-type");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1095,30 +1333,43 @@ fn quirks(case: &Case, table: &Table) -> Vec<&'static str> {
 
 fn oracle_script() -> Option<PathBuf> {
     let require = std::env::var("NOBASTION_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-    let script = std::env::var_os("NOBASTION_ORACLE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/run.mjs"));
-    let installed = script
-        .parent()
-        .is_some_and(|dir| dir.join("node_modules/@cloud-copilot/iam-simulate/package.json").is_file());
-    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let script = std::env::var_os("NOBASTION_ORACLE").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/run.mjs"),
+        PathBuf::from,
+    );
+    let installed = script.parent().is_some_and(|dir| {
+        dir.join("node_modules/@cloud-copilot/iam-simulate/package.json")
+            .is_file()
+    });
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if script.is_file() && installed && node {
         return Some(script);
     }
     let why = if node {
         format!(
             "the oracle is not installed at {} (run scripts/setup.d/20-oracle.sh)",
-            script.parent().map_or_else(String::new, |p| p.display().to_string())
+            script
+                .parent()
+                .map_or_else(String::new, |p| p.display().to_string())
         )
     } else {
         "node is not on PATH".to_owned()
     };
     assert!(!require, "NOBASTION_REQUIRE_TOOLS=1 but {why}");
-    println!("skipping the differential test: {why}; set NOBASTION_REQUIRE_TOOLS=1 to make this a failure");
+    println!(
+        "skipping the differential test: {why}; set NOBASTION_REQUIRE_TOOLS=1 to make this a failure"
+    );
     None
 }
 
-fn run_oracle(script: &PathBuf, table: &Table, cases: &[Case]) -> HashMap<usize, Result<String, String>> {
+fn run_oracle(
+    script: &PathBuf,
+    table: &Table,
+    cases: &[Case],
+) -> HashMap<usize, Result<String, String>> {
     let mut child = Command::new("node")
         .arg(script)
         .env("TZ", "UTC")
@@ -1144,7 +1395,10 @@ fn run_oracle(script: &PathBuf, table: &Table, cases: &[Case]) -> HashMap<usize,
     for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
         let line = line.expect("read oracle output");
         let v: Value = serde_json::from_str(&line).expect("oracle output is JSON");
-        let id = v["id"].as_u64().expect("id") as usize;
+        let id = v["id"]
+            .as_u64()
+            .and_then(|id| usize::try_from(id).ok())
+            .expect("id");
         let r = match (v["result"].as_str(), v["error"].as_str()) {
             (Some(r), _) => Ok(r.to_owned()),
             (_, Some(e)) => Err(e.to_owned()),
@@ -1153,7 +1407,10 @@ fn run_oracle(script: &PathBuf, table: &Table, cases: &[Case]) -> HashMap<usize,
         results.insert(id, r);
     }
     writer.join().expect("writer thread");
-    assert!(child.wait().expect("wait for node").success(), "the oracle exited with an error");
+    assert!(
+        child.wait().expect("wait for node").success(),
+        "the oracle exited with an error"
+    );
     results
 }
 
@@ -1167,7 +1424,10 @@ fn ours(case: &Case, table: &Table) -> (Decision, String) {
         set.set_boundary(table.parsed[b].clone());
     }
     for level in &case.scps {
-        set.add_scp_level(None, level.iter().map(|&id| table.parsed[id].clone()).collect());
+        set.add_scp_level(
+            None,
+            level.iter().map(|&id| table.parsed[id].clone()).collect(),
+        );
     }
     if let Some(s) = case.session {
         set.set_session_policy(table.parsed[s].clone());
@@ -1196,14 +1456,18 @@ fn oracle_name(d: Decision) -> &'static str {
 
 #[test]
 fn decisions_match_an_independent_implementation() {
-    let Some(script) = oracle_script() else { return };
+    let Some(script) = oracle_script() else {
+        return;
+    };
     let started = std::time::Instant::now();
     let mut generator = Gen {
         rng: Rng(SEED),
         requests: requests(),
     };
     let mut table = Table::default();
-    let mut cases: Vec<Case> = (0..RANDOM_CASES).map(|n| generator.random_case(&mut table, n)).collect();
+    let mut cases: Vec<Case> = (0..RANDOM_CASES)
+        .map(|n| generator.random_case(&mut table, n))
+        .collect();
     let managed = managed_cases(&mut table, &mut cases);
     let oracle = run_oracle(&script, &table, &cases);
 
@@ -1214,7 +1478,10 @@ fn decisions_match_an_independent_implementation() {
     let mut excluded_managed = 0usize;
     for (id, case) in cases.iter().enumerate() {
         let (decision, reason) = ours(case, &table);
-        let theirs = oracle.get(&id).cloned().unwrap_or_else(|| Err("no reply".into()));
+        let theirs = oracle
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| Err("no reply".into()));
         let same = theirs.as_deref() == Ok(oracle_name(decision));
         let q = quirks(case, &table);
         if !q.is_empty() && case.origin.starts_with("managed") {
@@ -1256,23 +1523,36 @@ fn decisions_match_an_independent_implementation() {
     );
     println!("excluded managed-policy cases: {excluded_managed}");
     let mut dist: Vec<_> = distribution.into_iter().collect();
-    dist.sort();
+    dist.sort_unstable();
     println!("decisions among compared cases: {dist:?}");
     for (name, why) in QUIRKS {
         let (n, differ) = excluded.get(name).copied().unwrap_or_default();
-        println!("excluded by quirk {name}: {n} cases ({differ} of them decided differently)\n    {why}");
+        println!(
+            "excluded by quirk {name}: {n} cases ({differ} of them decided differently)\n    {why}"
+        );
     }
     assert!(
         failures.is_empty(),
         "{} disagreements with the oracle (first 10):\n{}",
         failures.len(),
-        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     let compared_random = RANDOM_CASES - (excluded_total - excluded_managed);
-    assert!(compared_random >= 5000, "only {compared_random} random cases compared");
+    assert!(
+        compared_random >= 5000,
+        "only {compared_random} random cases compared"
+    );
     // Quirk features are generated rarely on purpose; if they start to dominate, the
     // generator (or the detection) has drifted and the comparison would say little.
-    assert!(compared * 5 >= cases.len() * 4, "quirk exclusions cover more than 20% of the cases: {excluded:?}");
+    assert!(
+        compared * 5 >= cases.len() * 4,
+        "quirk exclusions cover more than 20% of the cases: {excluded:?}"
+    );
 }
 
 #[test]
@@ -1280,13 +1560,19 @@ fn quirk_detection_is_precise() {
     let doc = |st: Value| json!({"Version": "2012-10-17", "Statement": [st]});
     let mut table = Table::default();
     let plain = table.add(doc(json!({"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "arn:aws:ec2:*:*:instance/*"})));
-    let product = table.add(doc(json!({"Effect": "Allow", "Action": "ssm:*", "Resource": "arn:aws:ec2:*:*:*/i-1"})));
-    let other_action = table.add(doc(json!({"Effect": "Allow", "Action": "ec2:*", "Resource": "arn:aws:ec2:*:*:*/i-1"})));
+    let product = table.add(doc(
+        json!({"Effect": "Allow", "Action": "ssm:*", "Resource": "arn:aws:ec2:*:*:*/i-1"}),
+    ));
+    let other_action = table.add(doc(
+        json!({"Effect": "Allow", "Action": "ec2:*", "Resource": "arn:aws:ec2:*:*:*/i-1"}),
+    ));
     let variable = table.add(doc(json!({"Effect": "Deny", "Action": "*", "Resource": ["*", "arn:aws:s3:::b/${aws:username}"]})));
     let prefix_variable = table.add(doc(json!({"Effect": "Deny", "Action": "*", "Resource": "*",
         "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:user/*"}}})));
-    let zero = table.add(doc(json!({"Effect": "Deny", "Action": "*", "Resource": "*",
-        "Condition": {"NotIpAddressIfExists": {"aws:SourceIp": ["10.0.0.0/8", "0.0.0.0/0"]}}})));
+    let zero = table.add(doc(
+        json!({"Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"NotIpAddressIfExists": {"aws:SourceIp": ["10.0.0.0/8", "0.0.0.0/0"]}}}),
+    ));
     let case = |identity: Vec<usize>, context: Vec<(String, Ctx)>| Case {
         origin: String::new(),
         principal: WHO[0].arn.into(),
@@ -1299,14 +1585,33 @@ fn quirk_detection_is_precise() {
         session: None,
     };
     assert!(quirks(&case(vec![plain], vec![]), &table).is_empty());
-    assert_eq!(quirks(&case(vec![product], vec![]), &table), ["wildcard-in-resource-type"]);
-    assert!(quirks(&case(vec![other_action], vec![]), &table).is_empty(), "irrelevant statements do not count");
-    assert_eq!(quirks(&case(vec![variable], vec![]), &table), ["unresolvable-variable-scope"]);
+    assert_eq!(
+        quirks(&case(vec![product], vec![]), &table),
+        ["wildcard-in-resource-type"]
+    );
+    assert!(
+        quirks(&case(vec![other_action], vec![]), &table).is_empty(),
+        "irrelevant statements do not count"
+    );
+    assert_eq!(
+        quirks(&case(vec![variable], vec![]), &table),
+        ["unresolvable-variable-scope"]
+    );
     let with_user = vec![("aws:username".to_owned(), Ctx::One("alice".into()))];
     assert!(quirks(&case(vec![variable], with_user.clone()), &table).is_empty());
     let with_account = vec![("aws:PrincipalAccount".to_owned(), Ctx::One(ACCOUNT.into()))];
-    assert_eq!(quirks(&case(vec![prefix_variable], with_account), &table), ["variable-in-arn-prefix"]);
-    assert_eq!(quirks(&case(vec![zero], with_user), &table), ["ipv4-prefix-length-zero"]);
-    assert!(!arn_prefix_has_variable("arn:aws:iam::*:user/${aws:username}"));
-    assert!(arn_prefix_has_variable("arn:aws:iam::${aws:PrincipalAccount}:user/x"));
+    assert_eq!(
+        quirks(&case(vec![prefix_variable], with_account), &table),
+        ["variable-in-arn-prefix"]
+    );
+    assert_eq!(
+        quirks(&case(vec![zero], with_user), &table),
+        ["ipv4-prefix-length-zero"]
+    );
+    assert!(!arn_prefix_has_variable(
+        "arn:aws:iam::*:user/${aws:username}"
+    ));
+    assert!(arn_prefix_has_variable(
+        "arn:aws:iam::${aws:PrincipalAccount}:user/x"
+    ));
 }

@@ -5,6 +5,7 @@
 //! Exit status: 0 allowed, 1 denied (implicit or explicit), 3 indeterminate, 2 usage or
 //! input error — so scripts can test a grant with `nobastion simulate ... && deploy`.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -208,7 +209,7 @@ fn table_report(e: &Evaluation, derived: &[(String, String)]) -> String {
     let mut out = format!("Decision: {}\nReason:   {}\n", e.decision, e.reason);
     if !derived.is_empty() {
         let d: Vec<String> = derived.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        out.push_str(&format!("Derived from --principal: {}\n", d.join(", ")));
+        let _ = writeln!(out, "Derived from --principal: {}", d.join(", "));
         if principal_userid_is_placeholder(derived) {
             out.push_str("(aws:userid is a placeholder; pass --context aws:userid=... for the real unique ID)\n");
         }

@@ -51,18 +51,6 @@ impl<'a> Arn<'a> {
     fn rest_from(&self, i: usize) -> &'a str {
         &self.text[self.starts[i]..]
     }
-
-    pub(crate) fn partition(&self) -> &'a str {
-        self.part(0)
-    }
-
-    pub(crate) fn region(&self) -> &'a str {
-        self.part(2)
-    }
-
-    pub(crate) fn account(&self) -> &'a str {
-        self.part(3)
-    }
 }
 
 /// A compiled ARN pattern.
@@ -145,11 +133,13 @@ fn split_parts(rest: &str, variables: bool) -> Vec<&str> {
     let mut i = 0;
     let bytes = rest.as_bytes();
     while i < bytes.len() && parts.len() < 4 {
-        if variables && bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{') {
-            if let Some(end) = rest[i..].find('}') {
-                i += end + 1;
-                continue;
-            }
+        if variables
+            && bytes[i] == b'$'
+            && bytes.get(i + 1) == Some(&b'{')
+            && let Some(end) = rest[i..].find('}')
+        {
+            i += end + 1;
+            continue;
         }
         if bytes[i] == b':' {
             parts.push(&rest[start..i]);
@@ -174,10 +164,10 @@ mod tests {
     #[test]
     fn splits_request_arns() {
         let a = Arn::parse("arn:aws:ssm:us-east-1::document/AWS-StartSSHSession").expect("arn");
-        assert_eq!(a.partition(), "aws");
+        assert_eq!(a.part(0), "aws");
         assert_eq!(a.part(1), "ssm");
-        assert_eq!(a.region(), "us-east-1");
-        assert_eq!(a.account(), "");
+        assert_eq!(a.part(2), "us-east-1");
+        assert_eq!(a.part(3), "");
         assert_eq!(a.part(4), "document/AWS-StartSSHSession");
         let a = Arn::parse("arn:aws:logs:eu-west-1:123:log-group:x:*").expect("arn");
         assert_eq!(a.part(4), "log-group:x:*");

@@ -140,13 +140,6 @@ impl Base {
         )
     }
 
-    pub(crate) fn name(self) -> &'static str {
-        BASES
-            .iter()
-            .find(|(_, b)| *b == self)
-            .map_or("?", |(n, _)| n)
-    }
-
     /// Policy variables are substituted in string and ARN comparisons only.
     fn takes_variables(self) -> bool {
         matches!(
@@ -218,17 +211,6 @@ impl Operator {
             if_exists,
         })
     }
-
-    /// The canonical spelling, e.g. `ForAnyValue:StringLikeIfExists`.
-    pub(crate) fn canonical(&self) -> String {
-        let set = match self.set {
-            None => "",
-            Some(SetOp::ForAllValues) => "ForAllValues:",
-            Some(SetOp::ForAnyValue) => "ForAnyValue:",
-        };
-        let suffix = if self.if_exists { "IfExists" } else { "" };
-        format!("{set}{}{suffix}", self.base.name())
-    }
 }
 
 /// Compiled policy values, by operator family. `Err` holds why a value cannot be read.
@@ -271,6 +253,7 @@ impl Condition {
         values: Vec<Box<str>>,
         variables: bool,
     ) -> Result<Condition, String> {
+        use Base as B;
         let variables = variables && operator.base.takes_variables();
         let patterns = |wildcards: bool| -> Result<Vec<Pattern>, String> {
             values
@@ -287,7 +270,6 @@ impl Condition {
                 })
                 .collect()
         };
-        use Base as B;
         let compiled = match operator.base {
             B::StringEquals | B::StringNotEquals => Values::Patterns(patterns(false)?),
             B::StringLike | B::StringNotLike => Values::Patterns(patterns(true)?),
@@ -352,10 +334,10 @@ impl Condition {
         // A malformed variable is a policy error, not an unreadable value.
         if let Values::Arns(arns) = &compiled {
             for (value, arn) in values.iter().zip(arns) {
-                if let Err(e) = arn {
-                    if e.contains("policy variable") {
-                        return Err(format!("\"{value}\": {e}"));
-                    }
+                if let Err(e) = arn
+                    && e.contains("policy variable")
+                {
+                    return Err(format!("\"{value}\": {e}"));
                 }
             }
         }
@@ -705,7 +687,6 @@ mod tests {
         assert_eq!(op.set, Some(SetOp::ForAnyValue));
         assert!(op.if_exists);
         assert_eq!(op.base, Base::StringLike);
-        assert_eq!(op.canonical(), "ForAnyValue:StringLikeIfExists");
         assert_eq!(
             Operator::parse("stringequals")
                 .expect("case-insensitive")

@@ -200,6 +200,16 @@ impl Context {
         self
     }
 
+    /// Copies the entries and prefix rules of `other` over this context's.
+    pub(crate) fn extend_from(&mut self, other: &Context) {
+        for (key, entry) in &other.entries {
+            self.put(key, entry.clone());
+        }
+        for (prefix, entry) in &other.prefixes {
+            self.put_prefix(prefix, entry.clone());
+        }
+    }
+
     /// Looks a key up (any case).
     pub fn get(&self, key: &str) -> KeyState<'_> {
         if key.bytes().any(|b| b.is_ascii_uppercase()) || !key.is_ascii() {

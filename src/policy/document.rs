@@ -67,7 +67,7 @@ pub struct PrincipalElement {
     pub negated: bool,
     /// `"Principal": "*"`.
     pub wildcard: bool,
-    /// (type, values), e.g. ("AWS", ["arn:aws:iam::111122223333:root"]).
+    /// (type, values), e.g. `("AWS", ["arn:aws:iam::111122223333:root"])`.
     pub entries: Vec<(String, Vec<String>)>,
 }
 
@@ -81,13 +81,14 @@ pub struct Statement {
     not_action: bool,
     actions_raw: Vec<Box<str>>,
     pub(crate) actions: Vec<ActionPattern>,
-    /// `None` when the statement has neither Resource nor NotResource (resource policies).
+    /// True for `NotResource`.
     not_resource: bool,
     resources_raw: Vec<Box<str>>,
+    /// `None` when the statement has neither `Resource` nor `NotResource` (resource policies).
     pub(crate) resources: Option<Vec<ResourcePattern>>,
     principal: Option<PrincipalElement>,
     pub(crate) conditions: Vec<Condition>,
-    /// Every policy variable the statement uses (Resource, NotResource, conditions); if one
+    /// Every policy variable the statement uses (`Resource`, `NotResource`, conditions); if one
     /// cannot be resolved the statement does not apply.
     pub(crate) variables: Vec<Variable>,
 }
@@ -125,7 +126,7 @@ impl Statement {
         self.not_action
     }
 
-    /// The Action (or NotAction) values as written.
+    /// The `Action` (or `NotAction`) values as written.
     pub fn actions(&self) -> impl Iterator<Item = &str> {
         self.actions_raw.iter().map(|s| &**s)
     }
@@ -135,7 +136,7 @@ impl Statement {
         self.not_resource
     }
 
-    /// The Resource (or NotResource) values as written (empty when the statement has none).
+    /// The `Resource` (or `NotResource`) values as written (empty when the statement has none).
     pub fn resources(&self) -> impl Iterator<Item = &str> {
         self.resources_raw.iter().map(|s| &**s)
     }
@@ -155,7 +156,7 @@ impl Statement {
         !self.conditions.is_empty()
     }
 
-    /// "statement 2 (Sid StartAnywhere)" or "statement 2".
+    /// `statement 2 (Sid StartAnywhere)` or `statement 2`.
     pub fn label(&self) -> String {
         match &self.sid {
             Some(sid) if !sid.is_empty() => format!("statement {} (Sid {sid})", self.number()),
@@ -163,7 +164,7 @@ impl Statement {
         }
     }
 
-    /// Does the statement's Action/NotAction element cover the action?
+    /// Does the statement's `Action`/`NotAction` element cover the action?
     pub(crate) fn matches_action(&self, service: &str, action_lower: &str) -> bool {
         let hit = self.actions.iter().any(|p| match p {
             ActionPattern::All => true,
@@ -181,7 +182,7 @@ impl Statement {
 struct ActionIndex {
     /// Sorted by service.
     by_service: Vec<(Box<str>, Vec<u32>)>,
-    /// `*` actions and NotAction statements: candidates for every action.
+    /// `*` actions and `NotAction` statements: candidates for every action.
     any: Vec<u32>,
 }
 
@@ -365,15 +366,11 @@ fn parse_text(text: &str, nesting: usize) -> Result<Policy, ParseError> {
         return parse_text(&decoded, nesting + 1).map_err(|e| e.decoded_from("URL-decoded"));
     }
     let node = json::parse(text)?;
-    match &node.value {
-        Value::String(inner) => {
-            parse_text(inner, nesting + 1).map_err(|e| e.decoded_from("JSON-string"))
-        }
-        _ => {
-            let lines = LineIndex::new(text);
-            compile_document(&node, Some(&lines), nesting)
-        }
+    if let Value::String(inner) = &node.value {
+        return parse_text(inner, nesting + 1).map_err(|e| e.decoded_from("JSON-string"));
     }
+    let lines = LineIndex::new(text);
+    compile_document(&node, Some(&lines), nesting)
 }
 
 fn percent_decode(text: &str) -> Result<String, String> {
@@ -475,22 +472,23 @@ fn compile_document(
         ));
     };
     // The get-policy-version wrapper: descend to the document.
-    if member(top, "Statement").is_none() {
-        if let Some(pv) = member(top, "PolicyVersion") {
-            if let Value::Object(pv_members) = &pv.value.value {
-                if let Some(doc) = member(pv_members, "Document") {
-                    return match &doc.value.value {
-                        Value::String(inner) => parse_text(inner, nesting + 1)
-                            .map_err(|e| e.decoded_from("Document-string")),
-                        _ => compile_document(&doc.value, lines, nesting),
-                    };
+    if member(top, "Statement").is_none()
+        && let Some(pv) = member(top, "PolicyVersion")
+    {
+        if let Value::Object(pv_members) = &pv.value.value
+            && let Some(doc) = member(pv_members, "Document")
+        {
+            return match &doc.value.value {
+                Value::String(inner) => {
+                    parse_text(inner, nesting + 1).map_err(|e| e.decoded_from("Document-string"))
                 }
-            }
-            return Err(ctx.err(
-                pv.key_offset,
-                ParseErrorKind::NotAPolicy("PolicyVersion has no Document".into()),
-            ));
+                _ => compile_document(&doc.value, lines, nesting),
+            };
         }
+        return Err(ctx.err(
+            pv.key_offset,
+            ParseErrorKind::NotAPolicy("PolicyVersion has no Document".into()),
+        ));
     }
     let top = members(
         &ctx,
@@ -613,129 +611,39 @@ fn compile_statement(
             _ => return Err(ctx.wrong_type(&m.value, "Sid", "a string")),
         },
     };
-    let effect_m = member(ms, "Effect")
-        .ok_or_else(|| ctx.err(node.offset, ParseErrorKind::MissingElement("Effect")))?;
-    let effect = match &effect_m.value.value {
-        Value::String(s) if s == "Allow" => Effect::Allow,
-        Value::String(s) if s == "Deny" => Effect::Deny,
-        Value::String(s) => {
-            return Err(ctx.err(
-                effect_m.value.offset,
-                ParseErrorKind::UnknownEffect(s.to_string()),
-            ));
-        }
-        _ => return Err(ctx.wrong_type(&effect_m.value, "Effect", "a string")),
-    };
-
-    let (not_action, action_m) = match (member(ms, "Action"), member(ms, "NotAction")) {
-        (Some(a), None) => (false, a),
-        (None, Some(a)) => (true, a),
-        _ => {
-            return Err(ctx.err(
+    let effect = compile_effect(ctx, node, ms)?;
+    let (not_action, action_m) =
+        one_of(ctx, node, ms, "Action", "NotAction")?.ok_or_else(|| {
+            ctx.err(
                 node.offset,
                 ParseErrorKind::Exclusive("Action or NotAction"),
-            ));
-        }
-    };
-    let action_name = if not_action { "NotAction" } else { "Action" };
-    let mut actions_raw = Vec::new();
-    let mut actions = Vec::new();
-    for (raw, offset) in string_list(ctx, &action_m.value, action_name)? {
-        actions.push(compile_action(raw).map_err(|reason| {
-            ctx.err(
-                offset,
-                ParseErrorKind::BadAction {
-                    action: raw.to_owned(),
-                    reason,
-                },
             )
-        })?);
-        actions_raw.push(Box::from(raw));
-    }
-
-    let principal = match (member(ms, "Principal"), member(ms, "NotPrincipal")) {
-        (None, None) => None,
-        (Some(p), None) => Some(compile_principal(ctx, &p.value, false)?),
-        (None, Some(p)) => Some(compile_principal(ctx, &p.value, true)?),
-        (Some(_), Some(_)) => {
-            return Err(ctx.err(
-                node.offset,
-                ParseErrorKind::Exclusive("Principal or NotPrincipal"),
-            ));
-        }
-    };
-
-    let (not_resource, resource_m) = match (member(ms, "Resource"), member(ms, "NotResource")) {
-        (Some(r), None) => (false, Some(r)),
-        (None, Some(r)) => (true, Some(r)),
-        (None, None) if principal.is_some() => (false, None),
-        (None, None) => {
-            return Err(ctx.err(
-                node.offset,
-                ParseErrorKind::Exclusive("Resource or NotResource"),
-            ));
-        }
-        (Some(_), Some(_)) => {
-            return Err(ctx.err(
-                node.offset,
-                ParseErrorKind::Exclusive("Resource or NotResource"),
-            ));
-        }
-    };
-    let mut resources_raw = Vec::new();
-    let resources = match resource_m {
+        })?;
+    let (actions_raw, actions) = compile_actions(ctx, &action_m.value, not_action)?;
+    let principal = match one_of(ctx, node, ms, "Principal", "NotPrincipal")? {
         None => None,
-        Some(m) => {
-            let element = if not_resource {
-                "NotResource"
-            } else {
-                "Resource"
-            };
-            let mut list = Vec::new();
-            for (raw, offset) in string_list(ctx, &m.value, element)? {
-                let pattern = if !raw.is_empty() && raw.bytes().all(|b| b == b'*') {
-                    ResourcePattern::All
-                } else {
-                    ResourcePattern::Arn(ArnPattern::compile(raw, variables).map_err(|reason| {
-                        ctx.err(
-                            offset,
-                            ParseErrorKind::BadResource {
-                                resource: raw.to_owned(),
-                                reason,
-                            },
-                        )
-                    })?)
-                };
-                list.push(pattern);
-                resources_raw.push(Box::from(raw));
-            }
-            Some(list)
-        }
+        Some((negated, p)) => Some(compile_principal(ctx, &p.value, negated)?),
     };
-
+    let (not_resource, resources_raw, resources) =
+        match one_of(ctx, node, ms, "Resource", "NotResource")? {
+            Some((negated, m)) => {
+                let (raw, list) = compile_resources(ctx, &m.value, negated, variables)?;
+                (negated, raw, Some(list))
+            }
+            // Resource policies (trust policies) may leave the resource implicit.
+            None if principal.is_some() => (false, Vec::new(), None),
+            None => {
+                return Err(ctx.err(
+                    node.offset,
+                    ParseErrorKind::Exclusive("Resource or NotResource"),
+                ));
+            }
+        };
     let conditions = match member(ms, "Condition") {
         None => Vec::new(),
         Some(m) => compile_conditions(ctx, &m.value, variables)?,
     };
-
-    let mut vars: Vec<Variable> = Vec::new();
-    let mut add = |v: &Variable| {
-        if !vars
-            .iter()
-            .any(|o| o.key == v.key && o.default == v.default)
-        {
-            vars.push(v.clone());
-        }
-    };
-    for r in resources.iter().flatten() {
-        if let ResourcePattern::Arn(a) = r {
-            a.variables().for_each(&mut add);
-        }
-    }
-    for c in &conditions {
-        c.variables().for_each(&mut add);
-    }
-
+    let variables = statement_variables(resources.as_deref(), &conditions);
     Ok(Statement {
         index,
         sid,
@@ -749,8 +657,122 @@ fn compile_statement(
         resources,
         principal,
         conditions,
-        variables: vars,
+        variables,
     })
+}
+
+fn compile_effect(ctx: &Ctx<'_>, node: &Node<'_>, ms: &[Member<'_>]) -> Result<Effect, ParseError> {
+    let effect_m = member(ms, "Effect")
+        .ok_or_else(|| ctx.err(node.offset, ParseErrorKind::MissingElement("Effect")))?;
+    match &effect_m.value.value {
+        Value::String(s) if s == "Allow" => Ok(Effect::Allow),
+        Value::String(s) if s == "Deny" => Ok(Effect::Deny),
+        Value::String(s) => Err(ctx.err(
+            effect_m.value.offset,
+            ParseErrorKind::UnknownEffect(s.to_string()),
+        )),
+        _ => Err(ctx.wrong_type(&effect_m.value, "Effect", "a string")),
+    }
+}
+
+/// At most one of a positive element and its `Not` form: `(negated, member)`.
+fn one_of<'n, 'a>(
+    ctx: &Ctx<'_>,
+    node: &Node<'_>,
+    ms: &'n [Member<'a>],
+    positive: &'static str,
+    negative: &'static str,
+) -> Result<Option<(bool, &'n Member<'a>)>, ParseError> {
+    match (member(ms, positive), member(ms, negative)) {
+        (Some(m), None) => Ok(Some((false, m))),
+        (None, Some(m)) => Ok(Some((true, m))),
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => {
+            let both = match positive {
+                "Action" => "Action or NotAction",
+                "Principal" => "Principal or NotPrincipal",
+                _ => "Resource or NotResource",
+            };
+            Err(ctx.err(node.offset, ParseErrorKind::Exclusive(both)))
+        }
+    }
+}
+
+fn compile_actions(
+    ctx: &Ctx<'_>,
+    node: &Node<'_>,
+    negated: bool,
+) -> Result<(Vec<Box<str>>, Vec<ActionPattern>), ParseError> {
+    let element = if negated { "NotAction" } else { "Action" };
+    let mut raw_list = Vec::new();
+    let mut actions = Vec::new();
+    for (raw, offset) in string_list(ctx, node, element)? {
+        actions.push(compile_action(raw).map_err(|reason| {
+            ctx.err(
+                offset,
+                ParseErrorKind::BadAction {
+                    action: raw.to_owned(),
+                    reason,
+                },
+            )
+        })?);
+        raw_list.push(Box::from(raw));
+    }
+    Ok((raw_list, actions))
+}
+
+fn compile_resources(
+    ctx: &Ctx<'_>,
+    node: &Node<'_>,
+    negated: bool,
+    variables: bool,
+) -> Result<(Vec<Box<str>>, Vec<ResourcePattern>), ParseError> {
+    let element = if negated { "NotResource" } else { "Resource" };
+    let mut raw_list = Vec::new();
+    let mut list = Vec::new();
+    for (raw, offset) in string_list(ctx, node, element)? {
+        let pattern = if !raw.is_empty() && raw.bytes().all(|b| b == b'*') {
+            ResourcePattern::All
+        } else {
+            ResourcePattern::Arn(ArnPattern::compile(raw, variables).map_err(|reason| {
+                ctx.err(
+                    offset,
+                    ParseErrorKind::BadResource {
+                        resource: raw.to_owned(),
+                        reason,
+                    },
+                )
+            })?)
+        };
+        list.push(pattern);
+        raw_list.push(Box::from(raw));
+    }
+    Ok((raw_list, list))
+}
+
+/// The distinct policy variables of the resource patterns and condition values.
+fn statement_variables(
+    resources: Option<&[ResourcePattern]>,
+    conditions: &[Condition],
+) -> Vec<Variable> {
+    let mut vars: Vec<Variable> = Vec::new();
+    let mut add = |v: &Variable| {
+        if !vars
+            .iter()
+            .any(|o| o.key == v.key && o.default == v.default)
+        {
+            vars.push(v.clone());
+        }
+    };
+    for r in resources.into_iter().flatten() {
+        if let ResourcePattern::Arn(a) = r {
+            a.variables().for_each(&mut add);
+        }
+    }
+    for c in conditions {
+        c.variables().for_each(&mut add);
+    }
+    vars
 }
 
 fn compile_action(raw: &str) -> Result<ActionPattern, &'static str> {
@@ -1053,106 +1075,111 @@ mod tests {
         );
     }
 
+    /// (policy text, expected message part, expected line and column).
+    type ErrorCase = (&'static str, &'static str, Option<(usize, usize)>);
+
+    const ERROR_CASES: &[ErrorCase] = &[
+        ("", "empty document", Some((1, 1))),
+        ("   \n", "empty document", Some((2, 1))),
+        ("[]", "expected a JSON object", Some((1, 1))),
+        (
+            r#"{"Version": "2012-10-17"}"#,
+            "missing required element \"Statement\"",
+            Some((1, 1)),
+        ),
+        (
+            r#"{"Version": "2013-01-01", "Statement": []}"#,
+            "unknown Version",
+            Some((1, 13)),
+        ),
+        (r#"{"Statement": []}"#, "empty Statement", Some((1, 15))),
+        (
+            "{\"Statement\": [{\"Effect\": \"allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}",
+            "unknown Effect \"allow\"",
+            Some((1, 27)),
+        ),
+        (
+            r#"{"Statement": [{"Action": "*", "Resource": "*"}]}"#,
+            "missing required element \"Effect\"",
+            Some((1, 16)),
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}"#,
+            "empty Action",
+            Some((1, 46)),
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Resource": "*"}]}"#,
+            "exactly one of Action or NotAction",
+            Some((1, 16)),
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "*", "Resource": "*"}]}"#,
+            "exactly one of Action or NotAction",
+            None,
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": "ssm", "Resource": "*"}]}"#,
+            "invalid action \"ssm\"",
+            Some((1, 46)),
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": "s*:Get", "Resource": "*"}]}"#,
+            "not in the service prefix",
+            None,
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "bucket"}]}"#,
+            "invalid resource \"bucket\"",
+            None,
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": "*"}]}"#,
+            "Resource or NotResource",
+            None,
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEqualz": {"a": "b"}}}]}"#,
+            "unknown condition operator \"StringEqualz\"",
+            Some((1, 82)),
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"a": []}}}]}"#,
+            "empty value list",
+            None,
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"a": null}}}]}"#,
+            "expected a string, number or boolean",
+            None,
+        ),
+        (
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"a": "${x, y}"}}}]}"#,
+            "malformed default",
+            None,
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "action": "*", "Resource": "*"}]}"#,
+            "unknown element \"action\"",
+            None,
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "*", "Resource": "*"}]}"#,
+            "duplicate element \"Effect\"",
+            None,
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "arn:aws:iam::1:root"}]}"#,
+            "must be \"*\"",
+            None,
+        ),
+        ("%7B%2", "invalid URL encoding", None),
+        ("{\"Statement\": [}", "expected a JSON value", Some((1, 16))),
+    ];
+
     #[test]
     fn precise_errors() {
-        let cases: &[(&str, &str, Option<(usize, usize)>)] = &[
-            ("", "empty document", Some((1, 1))),
-            ("   \n", "empty document", Some((2, 1))),
-            ("[]", "expected a JSON object", Some((1, 1))),
-            (
-                r#"{"Version": "2012-10-17"}"#,
-                "missing required element \"Statement\"",
-                Some((1, 1)),
-            ),
-            (
-                r#"{"Version": "2013-01-01", "Statement": []}"#,
-                "unknown Version",
-                Some((1, 13)),
-            ),
-            (r#"{"Statement": []}"#, "empty Statement", Some((1, 15))),
-            (
-                "{\"Statement\": [{\"Effect\": \"allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}",
-                "unknown Effect \"allow\"",
-                Some((1, 27)),
-            ),
-            (
-                r#"{"Statement": [{"Action": "*", "Resource": "*"}]}"#,
-                "missing required element \"Effect\"",
-                Some((1, 16)),
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}"#,
-                "empty Action",
-                Some((1, 46)),
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Resource": "*"}]}"#,
-                "exactly one of Action or NotAction",
-                Some((1, 16)),
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "*", "Resource": "*"}]}"#,
-                "exactly one of Action or NotAction",
-                None,
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Action": "ssm", "Resource": "*"}]}"#,
-                "invalid action \"ssm\"",
-                Some((1, 46)),
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Action": "s*:Get", "Resource": "*"}]}"#,
-                "not in the service prefix",
-                None,
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "bucket"}]}"#,
-                "invalid resource \"bucket\"",
-                None,
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Action": "*"}]}"#,
-                "Resource or NotResource",
-                None,
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEqualz": {"a": "b"}}}]}"#,
-                "unknown condition operator \"StringEqualz\"",
-                Some((1, 82)),
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"a": []}}}]}"#,
-                "empty value list",
-                None,
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"a": null}}}]}"#,
-                "expected a string, number or boolean",
-                None,
-            ),
-            (
-                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"a": "${x, y}"}}}]}"#,
-                "malformed default",
-                None,
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "action": "*", "Resource": "*"}]}"#,
-                "unknown element \"action\"",
-                None,
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "*", "Resource": "*"}]}"#,
-                "duplicate element \"Effect\"",
-                None,
-            ),
-            (
-                r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "arn:aws:iam::1:root"}]}"#,
-                "must be \"*\"",
-                None,
-            ),
-            ("%7B%2", "invalid URL encoding", None),
-            ("{\"Statement\": [}", "expected a JSON value", Some((1, 16))),
-        ];
+        let cases = ERROR_CASES;
         for (text, needle, pos) in cases {
             let e = err(text);
             assert!(e.to_string().contains(needle), "{text}: {e}");

@@ -11,7 +11,7 @@
 //! [`decide`] is the allocation-free hot path (the access map calls it millions of times);
 //! [`evaluate`] also names the deciding statements and writes a reason.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use super::condition::Tri;
@@ -375,6 +375,34 @@ fn combine(allow: Tri, deny: Tri) -> Decision {
 /// Evaluates a request and explains the decision.
 pub fn evaluate(set: &PolicySet, request: &Request<'_>) -> Evaluation {
     let request = request.with_principal_context(set.principal_context());
+    let (denies, layers) = collect(set, &request);
+    let deny = denies.iter().fold(Tri::False, |acc, h| acc.or(h.result));
+    let allow = layers.iter().fold(Tri::True, |acc, l| acc.and(l.allow));
+    let decision = combine(allow, deny);
+    let what = format!("{} on {}", request.action, request.resource);
+    let (statements, reason, conditional) = match decision {
+        Decision::ExplicitDeny => explain_explicit_deny(&what, &denies),
+        Decision::ImplicitDeny => (
+            Vec::new(),
+            implicit_deny_reason(&what, &layers, &denies),
+            None,
+        ),
+        Decision::Allowed => explain_allowed(&what, &layers),
+        Decision::Conditional => explain_conditional(&what, &layers, &denies, &request),
+        Decision::Indeterminate => explain_indeterminate(&what, &layers, &denies, &request),
+    };
+    Evaluation {
+        decision,
+        statements,
+        reason,
+        conditional,
+    }
+}
+
+type Explanation = (Vec<StatementRef>, String, Option<ConditionalAccess>);
+
+/// Every statement that may apply, Deny statements apart and Allow statements by layer.
+fn collect<'p>(set: &'p PolicySet, request: &Request<'_>) -> (Vec<Hit<'p>>, Vec<LayerState<'p>>) {
     let service = request.action.service();
     let action = request.action.action_lower();
     let mut denies: Vec<Hit<'_>> = Vec::new();
@@ -391,7 +419,7 @@ pub fn evaluate(set: &PolicySet, request: &Request<'_>) -> Evaluation {
                 if !st.matches_action(service, action) {
                     continue;
                 }
-                let Applies(t) = applies(st, &request);
+                let Applies(t) = applies(st, request);
                 if t == Tri::False {
                     continue;
                 }
@@ -412,115 +440,94 @@ pub fn evaluate(set: &PolicySet, request: &Request<'_>) -> Evaluation {
         }
         layers.push(state);
     }
-    let deny = denies.iter().fold(Tri::False, |acc, h| acc.or(h.result));
-    let allow = layers.iter().fold(Tri::True, |acc, l| acc.and(l.allow));
-    let decision = combine(allow, deny);
-    let what = format!("{} on {}", request.action, request.resource);
-    let sref = |h: &Hit<'_>| StatementRef::new(h.policy, h.layer, h.statement);
-    match decision {
-        Decision::ExplicitDeny => {
-            let decisive: Vec<&Hit<'_>> = denies.iter().filter(|h| h.result == Tri::True).collect();
-            let statements: Vec<StatementRef> = decisive.iter().map(|h| sref(h)).collect();
-            let mut reason = format!("{what} is explicitly denied by {}", statements[0]);
-            if statements.len() > 1 {
-                reason.push_str(&format!(
-                    " (and {} more Deny statements)",
-                    statements.len() - 1
-                ));
-            }
-            reason.push_str(&describe_statement_tail(decisive[0].statement));
-            Evaluation {
-                decision,
-                statements,
-                reason,
-                conditional: None,
-            }
+    (denies, layers)
+}
+
+fn sref(h: &Hit<'_>) -> StatementRef {
+    StatementRef::new(h.policy, h.layer, h.statement)
+}
+
+fn explain_explicit_deny(what: &str, denies: &[Hit<'_>]) -> Explanation {
+    let decisive: Vec<&Hit<'_>> = denies.iter().filter(|h| h.result == Tri::True).collect();
+    let statements: Vec<StatementRef> = decisive.iter().map(|h| sref(h)).collect();
+    let mut reason = format!("{what} is explicitly denied");
+    if let Some(first) = decisive.first() {
+        let _ = write!(reason, " by {}", sref(first));
+        if decisive.len() > 1 {
+            let _ = write!(reason, " (and {} more Deny statements)", decisive.len() - 1);
         }
-        Decision::ImplicitDeny => {
-            let reason = implicit_deny_reason(&what, &layers, &denies);
-            Evaluation {
-                decision,
-                statements: Vec::new(),
-                reason,
-                conditional: None,
-            }
-        }
-        Decision::Allowed => {
-            let mut statements = Vec::new();
-            let mut parts = Vec::new();
-            for l in &layers {
-                if let Some(h) = l.allows.iter().find(|h| h.result == Tri::True) {
-                    statements.push(sref(h));
-                    parts.push(format!(
-                        "{}{}",
-                        sref(h),
-                        describe_statement_tail(h.statement)
-                    ));
-                }
-            }
-            let reason = format!("{what} is allowed by {}", parts.join("; and by "));
-            Evaluation {
-                decision,
-                statements,
-                reason,
-                conditional: None,
-            }
-        }
-        Decision::Conditional => {
-            let mut access = ConditionalAccess::default();
-            let mut statements = Vec::new();
-            for l in &layers {
-                if l.allow == Tri::True {
-                    if let Some(h) = l.allows.iter().find(|h| h.result == Tri::True) {
-                        statements.push(sref(h));
-                    }
-                    continue;
-                }
-                let alternatives: Vec<ResidualStatement> = l
-                    .allows
-                    .iter()
-                    .filter(|h| h.result == Tri::Unknown)
-                    .map(|h| residual_statement(h, &request))
-                    .collect();
-                statements.extend(alternatives.iter().map(|r| r.statement.clone()));
-                access.allow_requires.push(alternatives);
-            }
-            for h in denies.iter().filter(|h| h.result == Tri::Unknown) {
-                let r = residual_statement(h, &request);
-                statements.push(r.statement.clone());
-                access.denied_if.push(r);
-            }
-            let reason = format!("{what} is {access}");
-            Evaluation {
-                decision,
-                statements,
-                reason,
-                conditional: Some(access),
-            }
-        }
-        Decision::Indeterminate => {
-            let mut statements = Vec::new();
-            let mut problems = Vec::new();
-            let candidates = denies
-                .iter()
-                .chain(layers.iter().flat_map(|l| l.allows.iter()));
-            for h in candidates.filter(|h| h.result == Tri::Invalid) {
-                statements.push(sref(h));
-                problems.push(format!(
-                    "{}: {}",
-                    sref(h),
-                    unreadable(h.statement, &request)
-                ));
-            }
-            let reason = format!("cannot decide {what}: {}", problems.join("; "));
-            Evaluation {
-                decision,
-                statements,
-                reason,
-                conditional: None,
-            }
+        reason.push_str(&describe_statement_tail(first.statement));
+    }
+    (statements, reason, None)
+}
+
+fn explain_allowed(what: &str, layers: &[LayerState<'_>]) -> Explanation {
+    let mut statements = Vec::new();
+    let mut parts = Vec::new();
+    for l in layers {
+        if let Some(h) = l.allows.iter().find(|h| h.result == Tri::True) {
+            statements.push(sref(h));
+            parts.push(format!(
+                "{}{}",
+                sref(h),
+                describe_statement_tail(h.statement)
+            ));
         }
     }
+    let reason = format!("{what} is allowed by {}", parts.join("; and by "));
+    (statements, reason, None)
+}
+
+fn explain_conditional(
+    what: &str,
+    layers: &[LayerState<'_>],
+    denies: &[Hit<'_>],
+    request: &Request<'_>,
+) -> Explanation {
+    let mut access = ConditionalAccess::default();
+    let mut statements = Vec::new();
+    for l in layers {
+        if l.allow == Tri::True {
+            if let Some(h) = l.allows.iter().find(|h| h.result == Tri::True) {
+                statements.push(sref(h));
+            }
+            continue;
+        }
+        let alternatives: Vec<ResidualStatement> = l
+            .allows
+            .iter()
+            .filter(|h| h.result == Tri::Unknown)
+            .map(|h| residual_statement(h, request))
+            .collect();
+        statements.extend(alternatives.iter().map(|r| r.statement.clone()));
+        access.allow_requires.push(alternatives);
+    }
+    for h in denies.iter().filter(|h| h.result == Tri::Unknown) {
+        let r = residual_statement(h, request);
+        statements.push(r.statement.clone());
+        access.denied_if.push(r);
+    }
+    let reason = format!("{what} is {access}");
+    (statements, reason, Some(access))
+}
+
+fn explain_indeterminate(
+    what: &str,
+    layers: &[LayerState<'_>],
+    denies: &[Hit<'_>],
+    request: &Request<'_>,
+) -> Explanation {
+    let mut statements = Vec::new();
+    let mut problems = Vec::new();
+    let candidates = denies
+        .iter()
+        .chain(layers.iter().flat_map(|l| l.allows.iter()));
+    for h in candidates.filter(|h| h.result == Tri::Invalid) {
+        statements.push(sref(h));
+        problems.push(format!("{}: {}", sref(h), unreadable(h.statement, request)));
+    }
+    let reason = format!("cannot decide {what}: {}", problems.join("; "));
+    (statements, reason, None)
 }
 
 /// ", which has Resource * and no condition" — what made a statement apply, briefly.
@@ -587,10 +594,11 @@ fn implicit_deny_reason(what: &str, layers: &[LayerState<'_>], denies: &[Hit<'_>
     }
     let mut reason = format!("{what} is implicitly denied: {}", gaps.join("; "));
     if let Some(h) = identity_allows {
-        reason.push_str(&format!(
+        let _ = write!(
+            reason,
             " (the identity policies allow it through {})",
-            StatementRef::new(h.policy, h.layer, h.statement)
-        ));
+            sref(h)
+        );
     }
     if denies.iter().any(|h| h.result != Tri::False) {
         reason.push_str("; Deny statements whose conditions are unknown may also apply");

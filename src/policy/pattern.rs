@@ -100,20 +100,21 @@ impl Pattern {
         };
         let mut rest = raw;
         while let Some(c) = rest.chars().next() {
-            if syntax.variables && rest.starts_with("${") {
-                if let Some(end) = rest.find('}') {
-                    let inner = &rest[2..end];
-                    rest = &rest[end + 1..];
-                    match inner {
-                        "*" | "?" | "$" => lit.push_str(inner),
-                        _ => {
-                            flush(&mut lit, &mut toks);
-                            toks.push(Tok::Var(vars.len()));
-                            vars.push(parse_variable(inner)?);
-                        }
+            if syntax.variables
+                && rest.starts_with("${")
+                && let Some(end) = rest.find('}')
+            {
+                let inner = &rest[2..end];
+                rest = &rest[end + 1..];
+                match inner {
+                    "*" | "?" | "$" => lit.push_str(inner),
+                    _ => {
+                        flush(&mut lit, &mut toks);
+                        toks.push(Tok::Var(vars.len()));
+                        vars.push(parse_variable(inner)?);
                     }
-                    continue;
                 }
+                continue;
             }
             rest = &rest[c.len_utf8()..];
             match c {
@@ -159,16 +160,6 @@ impl Pattern {
     /// True when the pattern matches every string (`*`).
     pub(crate) fn is_all(&self) -> bool {
         self.shape == Shape::All
-    }
-
-    /// True when the pattern has no wildcard and no variable.
-    pub(crate) fn is_literal(&self) -> bool {
-        self.shape == Shape::Exact
-    }
-
-    /// The literal text of a pattern without wildcards or variables.
-    pub(crate) fn literal(&self) -> Option<&str> {
-        (self.shape == Shape::Exact).then_some(&*self.literal)
     }
 
     /// The characters of the literal parts, used to pick a value no pattern names.

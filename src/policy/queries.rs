@@ -355,9 +355,7 @@ impl Asker<'_> {
         } else if self.set.principal().account().is_none() {
             ctx.insert("aws:PrincipalAccount", target.account.as_str());
         }
-        for (key, value) in self.env.context.known() {
-            ctx.insert(key, value.clone());
-        }
+        ctx.extend_from(&self.env.context);
         ctx
     }
 
@@ -403,15 +401,14 @@ impl Asker<'_> {
                     .filter(|(_, s)| s.effect() == Effect::Allow)
                 {
                     for pattern in arn_patterns(st) {
-                        if any(&self.env.partition) {
-                            if let Some(p) = pattern.part(0) {
-                                for real in PARTITIONS {
-                                    if p.matches_plain(real)
-                                        && !partitions.iter().any(|x| p.matches_plain(x))
-                                    {
-                                        partitions.push(real.to_owned());
-                                    }
-                                }
+                        if any(&self.env.partition)
+                            && let Some(p) = pattern.part(0)
+                            && !partitions.iter().any(|x| p.matches_plain(x))
+                        {
+                            // A real partition the pattern names (aws-cn, aws-us-gov, ...).
+                            if let Some(real) = PARTITIONS.iter().find(|real| p.matches_plain(real))
+                            {
+                                partitions.push((*real).to_owned());
                             }
                         }
                         if any(&self.env.region) {
@@ -596,17 +593,16 @@ fn tag_space(asker: &Asker<'_>, action: &ActionName, prefixes: &[&str]) -> Vec<T
                 continue;
             };
             let original = &c.key[c.key.len() - tag.len()..];
-            let i = match keys.iter().position(|k| k.name.to_lowercase() == tag) {
-                Some(i) => i,
-                None => {
-                    keys.push(TagKey {
-                        name: original.to_owned(),
-                        named: Vec::new(),
-                        unseen: String::new(),
-                    });
-                    patterns.push(Vec::new());
-                    keys.len() - 1
-                }
+            let i = if let Some(i) = keys.iter().position(|k| k.name.to_lowercase() == tag) {
+                i
+            } else {
+                keys.push(TagKey {
+                    name: original.to_owned(),
+                    named: Vec::new(),
+                    unseen: String::new(),
+                });
+                patterns.push(Vec::new());
+                keys.len() - 1
             };
             let is_string = matches!(
                 c.operator.base,
@@ -752,7 +748,7 @@ fn scan_tags(
     scan
 }
 
-fn classify(kind: &str, keys: &[TagKey], scan: TagScan) -> TargetScoping {
+fn classify(kind: &str, keys: &[TagKey], scan: &TagScan) -> TargetScoping {
     let tag_keys = keys.iter().map(|k| k.name.clone()).collect();
     let permissive = |p: &Probe| matches!(p.verdict, Verdict::Yes | Verdict::Conditional);
     let make = |scoping, verdict, probe: Probe, scoped_by| TargetScoping {
@@ -848,7 +844,7 @@ fn target_scoping(
         base,
         true,
     );
-    classify(kind, &keys, scan)
+    classify(kind, &keys, &scan)
 }
 
 fn scoping_headline(action: &ActionName, s: &TargetScoping) -> String {
@@ -879,6 +875,52 @@ fn scoping_headline(action: &ActionName, s: &TargetScoping) -> String {
     }
 }
 
+/// A target type on which nothing allows the action.
+fn no_access(action: &ActionName, kind: &str, resource: &str) -> TargetScoping {
+    TargetScoping {
+        target: kind.to_owned(),
+        scoping: Scoping::NoAccess,
+        verdict: Verdict::No,
+        tag_keys: Vec::new(),
+        scoped_by: Vec::new(),
+        probe: Probe::denied(
+            action,
+            resource,
+            format!("no identity policy statement allows {action}"),
+        ),
+        truncated: false,
+    }
+}
+
+/// Tag scoping of `action` on EC2 instances and managed instances; the more permissive of
+/// the two decides.
+fn both_targets(
+    asker: &Asker<'_>,
+    action: &ActionName,
+    target: &Target,
+    base: &Context,
+) -> (TargetScoping, TargetScoping) {
+    let (instance, managed) = (target.instance(), target.managed_instance());
+    if !asker.mentions(action) {
+        return (
+            no_access(action, "EC2 instance", &instance),
+            no_access(action, "managed instance", &managed),
+        );
+    }
+    (
+        target_scoping(asker, action, "EC2 instance", &instance, base),
+        target_scoping(asker, action, "managed instance", &managed, base),
+    )
+}
+
+fn more_permissive<'s>(a: &'s TargetScoping, b: &'s TargetScoping) -> &'s TargetScoping {
+    if a.verdict.rank() >= b.verdict.rank() {
+        a
+    } else {
+        b
+    }
+}
+
 /// IAM001: can the principal start a session on an instance (or hybrid managed instance)
 /// with no tags, or with tag values no policy names?
 pub fn start_session_tag_scoping(set: &PolicySet, env: &QueryEnv) -> Answer<TagScopingDetails> {
@@ -888,58 +930,21 @@ pub fn start_session_tag_scoping(set: &PolicySet, env: &QueryEnv) -> Answer<TagS
         let base = asker
             .base_context(target, RequestKind::Ssm)
             .with("ssm:SessionDocumentAccessCheck", "true");
-        let (ec2, managed) = if asker.mentions(&start) {
-            (
-                target_scoping(&asker, &start, "EC2 instance", &target.instance(), &base),
-                target_scoping(
-                    &asker,
-                    &start,
-                    "managed instance",
-                    &target.managed_instance(),
-                    &base,
-                ),
-            )
-        } else {
-            let none = |kind: &str, resource: String| TargetScoping {
-                target: kind.to_owned(),
-                scoping: Scoping::NoAccess,
-                verdict: Verdict::No,
-                tag_keys: Vec::new(),
-                scoped_by: Vec::new(),
-                probe: Probe::denied(
-                    &start,
-                    &resource,
-                    format!("no identity policy statement allows {start}"),
-                ),
-                truncated: false,
-            };
-            (
-                none("EC2 instance", target.instance()),
-                none("managed instance", target.managed_instance()),
-            )
-        };
-        let decisive = if ec2.verdict.rank() >= managed.verdict.rank() {
-            &ec2
-        } else {
-            &managed
-        };
-        let headline = scoping_headline(&start, decisive);
-        let mut answer = decisive.probe.answer(&headline, ());
+        let (ec2, managed) = both_targets(&asker, &start, target, &base);
+        let decisive = more_permissive(&ec2, &managed);
+        let mut answer = decisive
+            .probe
+            .answer(&scoping_headline(&start, decisive), ());
+        // Scoped access is allowed, but not on untagged targets: the answer is no.
         answer.verdict = decisive.verdict;
-        if decisive.scoping == Scoping::Scoped || decisive.scoping == Scoping::NoAccess {
-            answer.reason = headline;
-            if decisive.scoping == Scoping::NoAccess {
-                answer.statements.clear();
-            }
-        }
         Answer {
             verdict: answer.verdict,
             reason: answer.reason,
             statements: answer.statements,
             conditional: answer.conditional,
             details: TagScopingDetails {
-                ec2_instance: ec2,
-                managed_instance: managed,
+                ec2_instance: ec2.clone(),
+                managed_instance: managed.clone(),
                 target: target.clone(),
             },
         }
@@ -1214,33 +1219,8 @@ pub fn send_command_shell(set: &PolicySet, env: &QueryEnv) -> Answer<SendCommand
     let asker = Asker { set, env };
     asker.over_targets(&[&send], |target| {
         let base = asker.base_context(target, RequestKind::Ssm);
-        let mentioned = asker.mentions(&send);
-        let scope = |kind: &str, resource: String| {
-            if mentioned {
-                target_scoping(&asker, &send, kind, &resource, &base)
-            } else {
-                TargetScoping {
-                    target: kind.to_owned(),
-                    scoping: Scoping::NoAccess,
-                    verdict: Verdict::No,
-                    tag_keys: Vec::new(),
-                    scoped_by: Vec::new(),
-                    probe: Probe::denied(
-                        &send,
-                        &resource,
-                        format!("no identity policy statement allows {send}"),
-                    ),
-                    truncated: false,
-                }
-            }
-        };
-        let instances = scope("EC2 instance", target.instance());
-        let managed_instances = scope("managed instance", target.managed_instance());
-        let unscoped = if instances.verdict.rank() >= managed_instances.verdict.rank() {
-            &instances
-        } else {
-            &managed_instances
-        };
+        let (instances, managed_instances) = both_targets(&asker, &send, target, &base);
+        let unscoped = more_permissive(&instances, &managed_instances);
         let mut documents = Vec::new();
         let mut decisive: Option<(Verdict, Probe)> = None;
         for name in SHELL_COMMAND_DOCUMENTS {
@@ -1314,9 +1294,31 @@ impl ActionDetails {
     }
 }
 
+/// The synthetic resource an action is asked about.
+#[derive(Clone, Copy)]
+enum Synthetic {
+    Instance,
+    ConnectEndpoint,
+    PreferencesDocument,
+}
+
+impl Synthetic {
+    fn arn(self, t: &Target) -> String {
+        match self {
+            Synthetic::Instance => t.instance(),
+            Synthetic::ConnectEndpoint => {
+                t.arn("ec2", "instance-connect-endpoint/eice-0123456789abcdef0")
+            }
+            Synthetic::PreferencesDocument => {
+                t.arn("ssm", &format!("document/{DEFAULT_SHELL_DOCUMENT}"))
+            }
+        }
+    }
+}
+
 fn any_action(
     asker: &Asker<'_>,
-    actions: &[(&str, &dyn Fn(&Target) -> String)],
+    actions: &[(&str, Synthetic)],
     kind: RequestKind,
     prefixes: &[&str],
     what: &str,
@@ -1328,7 +1330,9 @@ fn any_action(
         let probes: Vec<Probe> = names
             .iter()
             .zip(actions)
-            .map(|(a, (_, resource))| best_over_tags(asker, a, &resource(target), prefixes, &base))
+            .map(|(a, (_, resource))| {
+                best_over_tags(asker, a, &resource.arn(target), prefixes, &base)
+            })
             .collect();
         let decisive = probes
             .iter()
@@ -1369,17 +1373,18 @@ fn any_action(
 /// `SendSerialConsoleSSHPublicKey`, `OpenTunnel`) on some instance or endpoint?
 pub fn instance_connect(set: &PolicySet, env: &QueryEnv) -> Answer<ActionDetails> {
     let asker = Asker { set, env };
-    let instance = |t: &Target| t.instance();
-    let endpoint = |t: &Target| t.arn("ec2", "instance-connect-endpoint/eice-0123456789abcdef0");
     any_action(
         &asker,
         &[
-            ("ec2-instance-connect:SendSSHPublicKey", &instance),
+            ("ec2-instance-connect:SendSSHPublicKey", Synthetic::Instance),
             (
                 "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
-                &instance,
+                Synthetic::Instance,
             ),
-            ("ec2-instance-connect:OpenTunnel", &endpoint),
+            (
+                "ec2-instance-connect:OpenTunnel",
+                Synthetic::ConnectEndpoint,
+            ),
         ],
         RequestKind::InstanceConnect,
         &EC2_TAG_PREFIXES,
@@ -1391,14 +1396,16 @@ pub fn instance_connect(set: &PolicySet, env: &QueryEnv) -> Answer<ActionDetails
 /// (`SSM-SessionManagerRunShell`) and so switch logging and encryption off?
 pub fn preferences_tamper(set: &PolicySet, env: &QueryEnv) -> Answer<ActionDetails> {
     let asker = Asker { set, env };
-    let doc = |t: &Target| t.arn("ssm", &format!("document/{DEFAULT_SHELL_DOCUMENT}"));
     any_action(
         &asker,
         &[
-            ("ssm:UpdateDocument", &doc),
-            ("ssm:CreateDocument", &doc),
-            ("ssm:DeleteDocument", &doc),
-            ("ssm:UpdateDocumentDefaultVersion", &doc),
+            ("ssm:UpdateDocument", Synthetic::PreferencesDocument),
+            ("ssm:CreateDocument", Synthetic::PreferencesDocument),
+            ("ssm:DeleteDocument", Synthetic::PreferencesDocument),
+            (
+                "ssm:UpdateDocumentDefaultVersion",
+                Synthetic::PreferencesDocument,
+            ),
         ],
         RequestKind::DocumentWrite,
         &SSM_TAG_PREFIXES,
