@@ -12,6 +12,10 @@
 //! Every [`Answer`] has a verdict ("Yes" always means the risky capability exists), a reason
 //! naming the policy and statement, the deciding statements, and per-question details.
 //!
+//! Resource-tag keys exist only on the target check of `StartSession`, so the document check
+//! carries none (a tag condition shared by an instance and a document ARN allows only the
+//! instance); AWS-owned documents carry none either.
+//!
 //! Tag scoping uses the three-context method of `iam-semantics.md`: evaluate `StartSession`
 //! on an instance with no tags, with every tag key the policies name set to a value no policy
 //! names, and with the values they name. Allowed untagged → not scoped; allowed for unseen
@@ -1058,6 +1062,20 @@ impl DocumentDetails {
     }
 }
 
+/// An action on a resource that carries no tags the policies could test: AWS-owned
+/// documents, and the session document of `StartSession` (resource-tag keys exist only on
+/// its target check).
+fn untagged(asker: &Asker<'_>, a: &ActionName, resource: &str, base: &Context) -> Probe {
+    if !asker.mentions(a) {
+        return Probe::denied(
+            a,
+            resource,
+            format!("no identity policy statement allows {a}"),
+        );
+    }
+    asker.run(a, resource, &Context::new(), base)
+}
+
 /// The most permissive probe of an action on a target over its tag assignments.
 fn best_over_tags(
     asker: &Asker<'_>,
@@ -1142,7 +1160,7 @@ pub fn session_documents(set: &PolicySet, env: &QueryEnv) -> Answer<DocumentDeta
         let mut documents = Vec::new();
         let mut decisive: Option<(Verdict, Probe, String)> = None;
         for (name, arn, needs_grant) in names {
-            let probe = best_over_tags(&asker, &start, &arn, &SSM_TAG_PREFIXES, &base);
+            let probe = untagged(&asker, &start, &arn, &base);
             let usable = if needs_grant {
                 instance.verdict.and(probe.verdict)
             } else {
@@ -1225,7 +1243,7 @@ pub fn send_command_shell(set: &PolicySet, env: &QueryEnv) -> Answer<SendCommand
         let mut decisive: Option<(Verdict, Probe)> = None;
         for name in SHELL_COMMAND_DOCUMENTS {
             let arn = target.aws_document(name);
-            let probe = best_over_tags(&asker, &send, &arn, &SSM_TAG_PREFIXES, &base);
+            let probe = untagged(&asker, &send, &arn, &base);
             let usable = unscoped.verdict.and(probe.verdict);
             if decisive
                 .as_ref()

@@ -194,11 +194,15 @@ impl Principal {
         }
     }
 
-    /// The context keys derived from the principal (only those it knows).
+    /// The context keys derived from the principal (only those it knows). `aws:username`
+    /// is marked absent for known principals that are not IAM users: AWS does not set it
+    /// for roles, so `${aws:username}` resolves to nothing for them.
     pub fn context(&self) -> Context {
         let mut ctx = Context::new();
         if let Some(name) = self.username() {
             ctx.insert("aws:username", name);
+        } else if self.kind != PrincipalKind::Unknown {
+            ctx.set_absent("aws:username");
         }
         if let Some(id) = &self.userid {
             ctx.insert("aws:userid", id.as_str());
