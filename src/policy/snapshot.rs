@@ -83,8 +83,14 @@ pub struct BuiltSet {
 pub struct AccountPolicies<'a> {
     iam: &'a Iam,
     managed: HashMap<&'a str, Result<Arc<Policy>, ParseError>>,
-    scp_levels: Vec<(String, Vec<Result<Arc<Policy>, (String, ParseError)>>)>,
-    scp_problem: Option<SetProblem>,
+    scp_levels: Vec<ScpLevel>,
+    /// What kept SCPs out of the sets: applies to every principal of the account.
+    scp_problems: Vec<SetProblem>,
+}
+
+struct ScpLevel {
+    name: String,
+    policies: Vec<Arc<Policy>>,
 }
 
 impl<'a> AccountPolicies<'a> {
@@ -107,9 +113,9 @@ impl<'a> AccountPolicies<'a> {
             })
             .collect();
         let mut scp_levels = Vec::new();
-        let mut scp_problem = None;
+        let mut scp_problems = Vec::new();
         match organization {
-            Section::NotCollected(_) => scp_problem = Some(SetProblem::OrganizationUnknown),
+            Section::NotCollected(_) => scp_problems.push(SetProblem::OrganizationUnknown),
             Section::Collected(None) => {}
             Section::Collected(Some(org))
                 if org.management_account_id.as_deref() == Some(account_id) => {}
@@ -119,16 +125,17 @@ impl<'a> AccountPolicies<'a> {
                         .target_name
                         .clone()
                         .unwrap_or_else(|| level.target_id.clone());
-                    let policies = level
-                        .policies
-                        .iter()
-                        .map(|scp| {
-                            Policy::from_document(&scp.document, &scp.name)
-                                .map(Arc::new)
-                                .map_err(|e| (scp.name.clone(), e))
-                        })
-                        .collect();
-                    scp_levels.push((name, policies));
+                    let mut policies = Vec::new();
+                    for scp in &level.policies {
+                        match Policy::from_document(&scp.document, &scp.name) {
+                            Ok(p) => policies.push(Arc::new(p)),
+                            Err(error) => scp_problems.push(SetProblem::Unparseable {
+                                policy: scp.name.clone(),
+                                error,
+                            }),
+                        }
+                    }
+                    scp_levels.push(ScpLevel { name, policies });
                 }
             }
         }
@@ -136,7 +143,7 @@ impl<'a> AccountPolicies<'a> {
             iam,
             managed,
             scp_levels,
-            scp_problem,
+            scp_problems,
         }
     }
 
@@ -194,19 +201,9 @@ impl<'a> AccountPolicies<'a> {
                 }),
             }
         }
-        problems.extend(self.scp_problem.clone());
-        for (name, policies) in &self.scp_levels {
-            let mut level = Vec::new();
-            for p in policies {
-                match p {
-                    Ok(policy) => level.push(policy.clone()),
-                    Err((policy, error)) => problems.push(SetProblem::Unparseable {
-                        policy: policy.clone(),
-                        error: error.clone(),
-                    }),
-                }
-            }
-            set.add_scp_level(Some(name.clone()), level);
+        problems.extend(self.scp_problems.iter().cloned());
+        for level in &self.scp_levels {
+            set.add_scp_level(Some(level.name.clone()), level.policies.clone());
         }
     }
 
@@ -289,6 +286,63 @@ impl<'a> AccountPolicies<'a> {
 mod tests {
     use super::*;
     use crate::model::common::Origin;
+
+    fn doc(text: &str) -> PolicyDocument {
+        PolicyDocument::new(serde_json::from_str(text).expect("json"))
+    }
+
+    fn organization(management: &str) -> Section<Option<Organization>> {
+        let scp = |name: &str, text: &str| crate::model::Scp {
+            id: format!("p-{name}"),
+            name: name.to_owned(),
+            arn: None,
+            document: doc(text),
+        };
+        Section::Collected(Some(Organization {
+            id: "o-1".into(),
+            management_account_id: Some(management.into()),
+            scp_levels: vec![crate::model::ScpLevel {
+                target_id: "r-root".into(),
+                target_name: Some("Root".into()),
+                policies: vec![
+                    scp(
+                        "FullAWSAccess",
+                        r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#,
+                    ),
+                    scp(
+                        "Broken",
+                        r#"{"Version": "2012-10-17", "Statement": {"Effect": "allow", "Action": "*", "Resource": "*"}}"#,
+                    ),
+                ],
+            }],
+        }))
+    }
+
+    #[test]
+    fn scps_apply_except_in_the_management_account_and_problems_are_reported() {
+        let iam = Iam {
+            roles: vec![Role {
+                name: "ops".into(),
+                arn: "arn:aws:iam::111122223333:role/ops".into(),
+                attached_policies: vec!["arn:aws:iam::aws:policy/Missing".into()],
+                ..Role::default()
+            }],
+            ..Iam::default()
+        };
+        let member = AccountPolicies::new("111122223333", &iam, &organization("999999999999"));
+        let built = member.role(&iam.roles[0]);
+        assert_eq!(built.set.scp_levels().len(), 1);
+        assert_eq!(built.set.scp_levels()[0].name.as_deref(), Some("Root"));
+        assert_eq!(built.set.scp_levels()[0].policies.len(), 1);
+        assert!(
+            matches!(&built.problems[0], SetProblem::MissingPolicy { arn } if arn.ends_with("Missing"))
+        );
+        assert!(
+            matches!(&built.problems[1], SetProblem::Unparseable { policy, .. } if policy == "Broken")
+        );
+        let management = AccountPolicies::new("111122223333", &iam, &organization("111122223333"));
+        assert!(management.role(&iam.roles[0]).set.scp_levels().is_empty());
+    }
 
     #[test]
     fn statement_origins_become_positions() {
