@@ -125,6 +125,24 @@ fn trap_presence_only_conditions() {
 }
 
 #[test]
+fn presence_of_one_tag_with_another_absent_is_presence_only() {
+    // Neither "no tags" nor "every named key with an unseen value" is allowed, but an
+    // instance with any Team value and no Quarantine tag is: that is not scoping.
+    let set = lone(
+        r#"{"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "*",
+            "Condition": {"StringLike": {"ssm:resourceTag/Team": "*"}, "Null": {"ssm:resourceTag/Quarantine": "true"}}}"#,
+    );
+    let a = queries::start_session_tag_scoping(&set, &env());
+    assert_eq!(
+        a.details.ec2_instance.scoping,
+        Scoping::PresenceOnly,
+        "{}",
+        a.reason
+    );
+    assert_eq!(a.verdict, Verdict::Yes);
+}
+
+#[test]
 fn trap_tag_condition_only_on_deny_does_not_scope() {
     let set = lone(&format!(
         r#"{START_ANYWHERE}, {{"Effect": "Deny", "Action": "ssm:StartSession", "Resource": "*",
@@ -223,6 +241,20 @@ fn unknown_context_gives_conditional_answers() {
         queries::start_session_tag_scoping(&set, &outside).verdict,
         Verdict::No
     );
+}
+
+#[test]
+fn tag_keys_with_non_ascii_letters() {
+    // Lowercasing changes the byte length of 'İ' (longer) and of the Kelvin sign (shorter);
+    // the tag keys must still come out whole, without slicing inside a character.
+    let (dotted, kelvin) = ("Proj\u{130}", "\u{e9}\u{212a}\u{212a}");
+    let set = lone(&format!(
+        r#"{{"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "*",
+            "Condition": {{"StringEquals": {{"ssm:resourceTag/{dotted}": "x", "aws:ResourceTag/{kelvin}": "y"}}}}}}"#
+    ));
+    let a = queries::start_session_tag_scoping(&set, &env());
+    assert_eq!(a.details.ec2_instance.scoping, Scoping::Scoped);
+    assert_eq!(a.details.ec2_instance.tag_keys, [dotted, kelvin]);
 }
 
 #[test]
@@ -600,4 +632,27 @@ fn all_seven_answers_for_a_live_principal() {
         json["tag_scoping"]["details"]["ec2_instance"]["scoping"],
         "not-scoped"
     );
+}
+
+#[test]
+fn odd_documents_do_not_break_the_queries() {
+    // Shapes that stress the witness and tag machinery: short ARNs, variables in every ARN
+    // part, '?' in regions, NotResource, NotAction, empty-string tag values, many tag keys.
+    let statements = [
+        r#"{"Effect": "Allow", "Action": "ssm:*", "Resource": "arn:aws*:ssm:*"}"#,
+        r#"{"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "arn:${aws:PrincipalTag/p, 'aws'}:ec2:${aws:RequestedRegion}:${aws:PrincipalAccount}:instance/*"}"#,
+        r#"{"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "arn:aws:ec2:eu-?????-1:*:instance/*"}"#,
+        r#"{"Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:aws:ec2:*:*:instance/i-0123*"}"#,
+        r#"{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"ssm:resourceTag/A": "", "ssm:resourceTag/B": "b", "aws:ResourceTag/C": ["c1", "c2", "c3"], "aws:ResourceTag/D": "d", "ssm:resourceTag/E": "e"}}}"#,
+        r#"{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringNotLike": {"ssm:resourceTag/Env": ["*"]}}}"#,
+    ];
+    for st in statements {
+        let answers = queries::all(&lone(st), &env());
+        let json = serde_json::to_string(&answers).expect("serialize");
+        assert!(!json.contains("\"indeterminate\""), "{st}: {json}");
+    }
+    // The many-keys case tries a bounded number of combinations and says so.
+    let many = queries::start_session_tag_scoping(&lone(statements[4]), &env());
+    assert!(many.details.ec2_instance.truncated, "{}", many.reason);
+    assert_eq!(many.details.ec2_instance.scoping, Scoping::Scoped);
 }

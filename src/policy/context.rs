@@ -291,9 +291,14 @@ impl ActionName {
         if !valid(service) || !valid(action) {
             return Err(BadActionName(name.to_owned()));
         }
+        // Lowercasing can change byte lengths outside ASCII: find the colon again.
+        let lower = name.to_lowercase();
+        let colon = lower
+            .find(':')
+            .ok_or_else(|| BadActionName(name.to_owned()))?;
         Ok(ActionName {
             name: name.into(),
-            lower: name.to_lowercase().into(),
+            lower: lower.into(),
             colon,
         })
     }

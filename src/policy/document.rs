@@ -1197,6 +1197,28 @@ mod tests {
     }
 
     #[test]
+    fn truncated_and_mangled_text_never_panics() {
+        // Every prefix of a policy with multibyte characters, and single-byte substitutions
+        // at every position: each parse returns Ok or an error, never a panic.
+        let text = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Ünïcødé", "Effect": "Allow",
+            "Action": ["ssm:Start*"], "NotResource": "arn:aws:ssm:*:*:session/${aws:username}-*",
+            "Condition": {"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": ["é*", 1, true]},
+            "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}, "DateLessThan": {"aws:CurrentTime": "2030-01-01"}}}]}"#;
+        for end in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+            let _ = Policy::parse(&text[..end]);
+        }
+        for (i, _) in text.char_indices() {
+            for replacement in ["\"", "{", "]", "\\", "%", "$", ":", "*", "\u{0}"] {
+                let mut mangled = text.to_owned();
+                let len = text[i..].chars().next().map_or(0, char::len_utf8);
+                mangled.replace_range(i..i + len, replacement);
+                let _ = Policy::parse(&mangled);
+            }
+        }
+        assert!(Policy::parse(text).is_ok());
+    }
+
+    #[test]
     fn nested_errors_say_which_text_positions_refer_to() {
         let e = err("\"{\\\"Statement\\\": 1}\"");
         assert!(e.to_string().contains("JSON-string"), "{e}");

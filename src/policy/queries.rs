@@ -596,7 +596,9 @@ fn tag_space(asker: &Asker<'_>, action: &ActionName, prefixes: &[&str]) -> Vec<T
             let Some(tag) = prefixes.iter().find_map(|p| c.key_lower.strip_prefix(p)) else {
                 continue;
             };
-            let original = &c.key[c.key.len() - tag.len()..];
+            // The tag key as written: lowercasing can change byte lengths, so split the
+            // original at its first '/' rather than reusing the lowercase offsets.
+            let original = c.key.split_once('/').map_or(tag, |(_, t)| t);
             let i = if let Some(i) = keys.iter().position(|k| k.name.to_lowercase() == tag) {
                 i
             } else {
@@ -682,8 +684,9 @@ fn tag_context(keys: &[TagKey], assign: &[Assign], prefixes: &[&str]) -> Context
 struct TagScan {
     no_tags: Probe,
     unseen: Option<Probe>,
-    /// Allowed (or conditional) assignments of named values and the probe that allowed them.
-    named: Vec<(Vec<Assign>, Probe)>,
+    /// The other assignments that allowed (or conditionally allowed) the request, with the
+    /// probe that did.
+    allowed: Vec<(Vec<Assign>, Probe)>,
     /// The most permissive probe of all.
     best: Probe,
     truncated: bool,
@@ -700,24 +703,28 @@ fn scan_tags(
 ) -> TagScan {
     let run =
         |assign: &[Assign]| asker.run(action, resource, &tag_context(keys, assign, prefixes), base);
-    let no_tags = run(&vec![Assign::Absent; keys.len()]);
+    let all_absent = vec![Assign::Absent; keys.len()];
+    let all_unseen = vec![Assign::Unseen; keys.len()];
+    let no_tags = run(&all_absent);
     let mut scan = TagScan {
         best: no_tags.clone(),
         no_tags,
         unseen: None,
-        named: Vec::new(),
+        allowed: Vec::new(),
         truncated: false,
     };
     if keys.is_empty() || (!full && scan.best.verdict == Verdict::Yes) {
         return scan;
     }
-    let unseen = run(&vec![Assign::Unseen; keys.len()]);
+    let unseen = run(&all_unseen);
     scan.best = worst(scan.best.clone(), unseen.clone());
     scan.unseen = Some(unseen);
     if !full && scan.best.verdict == Verdict::Yes {
         return scan;
     }
-    // Every combination of (absent, unseen, each named value) per key, up to the cap.
+    // Every combination of (each named value, unseen, absent) per key, up to the cap. Named
+    // values come first so that, when the space is larger than the cap, the combinations
+    // tried are those that satisfy conditions naming values for every key.
     let radix: Vec<usize> = keys.iter().map(|k| k.named.len() + 2).collect();
     let total = radix.iter().try_fold(1usize, |acc, r| acc.checked_mul(*r));
     scan.truncated = total.is_none_or(|t| t > MAX_TAG_COMBINATIONS);
@@ -725,17 +732,18 @@ fn scan_tags(
     for _ in 0..total.unwrap_or(usize::MAX).min(MAX_TAG_COMBINATIONS) {
         let assign: Vec<Assign> = counter
             .iter()
-            .map(|&c| match c {
-                0 => Assign::Absent,
-                1 => Assign::Unseen,
-                n => Assign::Named(n - 2),
+            .zip(keys)
+            .map(|(&c, key)| match c.checked_sub(key.named.len()) {
+                None => Assign::Named(c),
+                Some(0) => Assign::Unseen,
+                Some(_) => Assign::Absent,
             })
             .collect();
-        if assign.iter().any(|a| matches!(a, Assign::Named(_))) {
+        if assign != all_absent && assign != all_unseen {
             let probe = run(&assign);
             if matches!(probe.verdict, Verdict::Yes | Verdict::Conditional) {
                 scan.best = worst(scan.best.clone(), probe.clone());
-                scan.named.push((assign, probe));
+                scan.allowed.push((assign, probe));
             } else if probe.verdict == Verdict::Indeterminate {
                 scan.best = worst(scan.best.clone(), probe);
             }
@@ -780,18 +788,29 @@ fn classify(kind: &str, keys: &[TagKey], scan: &TagScan) -> TargetScoping {
             Vec::new(),
         );
     }
-    if let Some((_, first)) = scan.named.first() {
+    // Allowed with tags present but no named value (some absent, some any value).
+    let unnamed = |assign: &[Assign]| !assign.iter().any(|a| matches!(a, Assign::Named(_)));
+    if let Some((_, probe)) = scan.allowed.iter().find(|(a, _)| unnamed(a)) {
+        return make(
+            Scoping::PresenceOnly,
+            probe.verdict,
+            probe.clone(),
+            Vec::new(),
+        );
+    }
+    if let Some((_, first)) = scan.allowed.first() {
         // A key scopes access when every allowed combination gives it a named value.
         let mut scoped_by = Vec::new();
         for (i, key) in keys.iter().enumerate() {
             let mut values: Vec<String> = Vec::new();
             let mut always_named = true;
-            for (assign, _) in &scan.named {
-                match assign[i] {
-                    Assign::Named(v) => {
-                        let raw = key.named[v].1.clone();
-                        if !values.contains(&raw) {
-                            values.push(raw);
+            for (assign, _) in &scan.allowed {
+                match assign.get(i) {
+                    Some(Assign::Named(v)) => {
+                        if let Some((_, raw)) = key.named.get(*v)
+                            && !values.contains(raw)
+                        {
+                            values.push(raw.clone());
                         }
                     }
                     _ => always_named = false,
