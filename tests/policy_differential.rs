@@ -520,13 +520,13 @@ impl Gen {
             24..=25 => format!("arn:aws:{svc}:*:*:{kind}/*"),
             26 => format!("arn:aws:{svc}:*"),
             27 => format!("arn:aws:{svc}:{region}:*"),
-            28 if self.rng.chance(50) => {
+            28 if self.rng.chance(35) => {
                 format!(
                     "arn:aws:ssm:*:*:session/${{{}}}-*",
                     self.rng.pick(&["aws:username", "aws:userid"])
                 )
             }
-            29 if self.rng.chance(50) => {
+            29 if self.rng.chance(35) => {
                 "arn:aws:ssm:*:*:session/${aws:PrincipalTag/team, 'alice'}-*".to_owned()
             }
             30 => format!("arn:aws:{svc}:*:*:*"),
@@ -539,7 +539,7 @@ impl Gen {
     }
 
     fn string_value(&mut self, key: &Key, like: bool) -> Value {
-        match self.rng.below(50) {
+        match self.rng.below(80) {
             0 => json!("${aws:username}"),
             1 => json!("${aws:userid}"),
             2 => json!("${aws:PrincipalTag/team, 'ops'}"),
@@ -1548,10 +1548,11 @@ fn decisions_match_an_independent_implementation() {
         "only {compared_random} random cases compared"
     );
     // Quirk features are generated rarely on purpose; if they start to dominate, the
-    // generator (or the detection) has drifted and the comparison would say little.
+    // generator (or the detection) has drifted and the comparison would say little. Judged
+    // on the random cases alone, so the bound holds with or without the corpus.
     assert!(
-        compared * 5 >= cases.len() * 4,
-        "quirk exclusions cover more than 20% of the cases: {excluded:?}"
+        compared_random * 4 >= RANDOM_CASES * 3,
+        "quirk exclusions cover more than 25% of the random cases: {excluded:?}"
     );
 }
 
