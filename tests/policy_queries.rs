@@ -442,6 +442,20 @@ fn default_shell_needs_a_grant_when_the_access_check_is_enforced() {
             "Resource": ["arn:aws:ec2:*:*:instance/*", "arn:aws:ssm:*:*:document/SSM-SessionManagerRunShell"],
             "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}}"#,
     );
+    // One allowing statement without the check is enough for the default shell to need no
+    // grant, whichever statement the evaluation names first.
+    let mixed = lone(
+        r#"{"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "arn:aws:ec2:*:*:instance/*",
+            "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
+           {"Effect": "Allow", "Action": "ssm:*", "Resource": "arn:aws:ec2:*:*:instance/*"}"#,
+    );
+    let docs = queries::session_documents(&mixed, &env());
+    let shell = docs
+        .details
+        .document("SSM-SessionManagerRunShell")
+        .expect("listed");
+    assert!(!shell.needs_explicit_grant);
+    assert_eq!(shell.usable, Verdict::Yes);
     let shell_ok = queries::session_documents(&granted, &env());
     assert_eq!(
         shell_ok

@@ -310,6 +310,29 @@ fn applies(statement: &Statement, request: &Request<'_>) -> Applies {
     Applies(acc)
 }
 
+/// Whether a statement's `Resource`/`NotResource` element can cover `resource`, whatever
+/// the conditions and whatever values its policy variables take.
+pub(crate) fn resource_may_match(statement: &Statement, resource: &str) -> bool {
+    let Some(list) = &statement.resources else {
+        return true;
+    };
+    let arn = super::arn::Arn::parse(resource);
+    let any = |_: &Variable| -> VarValue<'static> { VarValue::Unknown };
+    let matches = |p: &ResourcePattern, with_variables: bool| match p {
+        ResourcePattern::All => true,
+        ResourcePattern::Arn(pattern) => {
+            (with_variables || pattern.variables().next().is_none())
+                && arn.as_ref().is_some_and(|a| pattern.matches(a, &any))
+        }
+    };
+    if statement.is_not_resource() {
+        // Excluded for sure only by a pattern without variables.
+        !list.iter().any(|p| matches(p, false))
+    } else {
+        list.iter().any(|p| matches(p, true))
+    }
+}
+
 /// The per-statement results a full evaluation collects.
 struct Hit<'p> {
     policy: &'p Policy,

@@ -955,22 +955,20 @@ pub fn start_session_tag_scoping(set: &PolicySet, env: &QueryEnv) -> Answer<TagS
             .with("ssm:SessionDocumentAccessCheck", "true");
         let (ec2, managed) = both_targets(&asker, &start, target, &base);
         let decisive = more_permissive(&ec2, &managed);
-        let mut answer = decisive
-            .probe
-            .answer(&scoping_headline(&start, decisive), ());
-        // Scoped access is allowed, but not on untagged targets: the answer is no.
-        answer.verdict = decisive.verdict;
-        Answer {
-            verdict: answer.verdict,
-            reason: answer.reason,
-            statements: answer.statements,
-            conditional: answer.conditional,
-            details: TagScopingDetails {
+        let headline = scoping_headline(&start, decisive);
+        // The probe of scoped access allowed the request, but not on untagged targets: the
+        // verdict is the scoping's, not the probe's.
+        let verdict = decisive.verdict;
+        let mut answer = decisive.probe.answer(
+            &headline,
+            TagScopingDetails {
                 ec2_instance: ec2.clone(),
                 managed_instance: managed.clone(),
                 target: target.clone(),
             },
-        }
+        );
+        answer.verdict = verdict;
+        answer
     })
 }
 
@@ -1114,31 +1112,22 @@ fn best_over_tags(
     scan_tags(asker, a, resource, &keys, prefixes, base, false).best
 }
 
-/// Does every Allow that grants `StartSession` on the instance enforce the document check?
-fn access_check_enforced(asker: &Asker<'_>, instance: &Probe) -> bool {
+/// Is `ssm:SessionDocumentAccessCheck` enforced: does every identity Allow statement for
+/// `StartSession` that can cover the instance carry `Bool(IfExists)` true on it?
+fn access_check_enforced(asker: &Asker<'_>, instance: &str) -> bool {
     let start = action("ssm:StartSession");
-    let allows: Vec<&StatementRef> = instance
-        .statements
-        .iter()
-        .filter(|s| s.effect == Effect::Allow)
-        .collect();
-    if allows.is_empty() {
-        return false;
-    }
-    // Identity-layer allows decide: look up each one's conditions.
-    let mut identity = asker
+    let mut allows = asker
         .statements_for(&start)
-        .filter(|(r, _)| r.effect == Effect::Allow && r.layer == super::eval::Layer::Identity)
-        .filter(|(r, _)| {
-            allows
-                .iter()
-                .any(|a| a.policy == r.policy && a.index == r.index && a.layer == r.layer)
+        .filter(|(r, st)| {
+            r.effect == Effect::Allow
+                && r.layer == super::eval::Layer::Identity
+                && super::eval::resource_may_match(st, instance)
         })
         .peekable();
-    if identity.peek().is_none() {
+    if allows.peek().is_none() {
         return false;
     }
-    identity.all(|(_, st)| {
+    allows.all(|(_, st)| {
         st.conditions.iter().any(|c| {
             &*c.key_lower == "ssm:sessiondocumentaccesscheck"
                 && c.operator.base == Base::Bool
@@ -1159,7 +1148,7 @@ pub fn session_documents(set: &PolicySet, env: &QueryEnv) -> Answer<DocumentDeta
             .base_context(target, RequestKind::Ssm)
             .with("ssm:SessionDocumentAccessCheck", "true");
         let instance = best_over_tags(&asker, &start, &target.instance(), &SSM_TAG_PREFIXES, &base);
-        let enforced = access_check_enforced(&asker, &instance);
+        let enforced = access_check_enforced(&asker, &target.instance());
         let mut names: Vec<(String, String, bool)> = AWS_SESSION_DOCUMENTS
             .iter()
             .map(|d| ((*d).to_owned(), target.aws_document(d), true))
