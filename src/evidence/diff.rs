@@ -307,6 +307,12 @@ pub fn diff(old: FindingSet, new: FindingSet, fail_on: Severity, allow_incomplet
     }
 
     let mut notes = Vec::new();
+    if new.rules_run.is_none() {
+        notes.push(
+            "NEW does not say which rules ran (JSON output without --statistics): a finding of a rule NEW did not run would show as resolved; diff bundles, snapshots or JSON written with --statistics"
+                .to_owned(),
+        );
+    }
     if let (Some(a), Some(b)) = (&old.catalog_version, &new.catalog_version)
         && a != b
     {

@@ -113,9 +113,14 @@ impl ReportView<'_> {
             .collect()
     }
 
-    /// Resources judged by all rules that ran (a resource judged by two rules counts twice).
+    /// Resources judged by the checks that ran (a resource judged by two rules counts
+    /// twice); the engine's own findings (NB001–NB003) judge no resource.
     pub fn judgements(&self) -> usize {
-        self.rule_sections().iter().map(RuleSection::checked).sum()
+        self.rule_sections()
+            .iter()
+            .filter(|s| s.meta.implementation != crate::rules::Implementation::Engine)
+            .map(RuleSection::checked)
+            .sum()
     }
 }
 

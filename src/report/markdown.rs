@@ -17,16 +17,27 @@ use crate::finding::{Finding, Severity, Status};
 use crate::rules::Registry;
 
 /// Escape text for a Markdown paragraph or table cell (line breaks become `<br>`).
+/// Characters that start emphasis, code, links or tables are backslash-escaped; HTML
+/// specials become entities; a leading `#`, `-`, `+`, `=` or `1.` cannot start a heading
+/// or a list. Parentheses stay: with `[` and `]` escaped they cannot form a link.
 pub fn cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut out = String::with_capacity(text.len() + 8);
+    if text.starts_with(['#', '-', '+', '=']) {
+        out.push('\\');
+    }
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    for (i, c) in text.chars().enumerate() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\n' => out.push_str("<br>"),
             '\r' => {}
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '{' | '}' | '(' | ')' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if digits > 0 && i == digits => {
                 out.push('\\');
                 out.push(c);
             }
@@ -511,11 +522,14 @@ mod tests {
     fn hostile_text_cannot_break_tables_or_inject_html() {
         assert_eq!(
             cell("<script>alert(1)</script>"),
-            "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
         );
         assert_eq!(cell("a | b"), "a \\| b");
         assert_eq!(cell("two\nlines"), "two<br>lines");
-        assert_eq!(cell("[x](javascript:y)"), "\\[x\\]\\(javascript:y\\)");
+        assert_eq!(cell("[x](javascript:y)"), "\\[x\\](javascript:y)");
+        assert_eq!(cell("# not a heading"), "\\# not a heading");
+        assert_eq!(cell("12. not a list"), "12\\. not a list");
+        assert_eq!(cell("sg-1 (app) 3.5"), "sg-1 (app) 3.5");
     }
 
     #[test]
