@@ -74,6 +74,38 @@ pub struct Control {
     pub passed: usize,
 }
 
+/// Reports list the findings behind a control one by one up to this many; beyond, they
+/// count them per rule (controls.json always lists them all).
+pub const LIST_LIMIT: usize = 12;
+
+impl Control {
+    /// Indexes of every finding behind the verdict: failing, then gaps, then waived.
+    pub fn behind(&self) -> Vec<usize> {
+        self.failing
+            .iter()
+            .chain(&self.not_assessed)
+            .chain(&self.waived)
+            .copied()
+            .collect()
+    }
+
+    /// The findings behind the verdict counted per rule and status, for controls with more
+    /// than [`LIST_LIMIT`] of them.
+    pub fn counted<'f>(&self, findings: &'f [Finding]) -> Vec<(&'f str, Status, usize)> {
+        let mut counts: BTreeMap<(&str, &str), (Status, usize)> = BTreeMap::new();
+        for finding in self.behind().iter().filter_map(|i| findings.get(*i)) {
+            counts
+                .entry((finding.rule.as_str(), finding.status.as_str()))
+                .or_insert((finding.status, 0))
+                .1 += 1;
+        }
+        counts
+            .into_iter()
+            .map(|((rule, _), (status, n))| (rule, status, n))
+            .collect()
+    }
+}
+
 /// The controls of one framework, in natural id order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameworkControls {

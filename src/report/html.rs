@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use crate::evidence::controls::ControlStatus;
+use crate::evidence::controls::{ControlStatus, LIST_LIMIT};
 use crate::evidence::scope::Input;
 use crate::evidence::{ReportView, RuleSection, resource_label, resource_ref_label, timestamp};
 use crate::finding::{Finding, Severity, Status};
@@ -124,7 +124,11 @@ fn control_badge(status: ControlStatus) -> String {
 }
 
 fn finding_badge(finding: &Finding) -> String {
-    match finding.status {
+    status_badge(finding.status)
+}
+
+fn status_badge(status: Status) -> String {
+    match status {
         Status::Fail => r#"<span class="st fail">fail</span>"#.to_owned(),
         Status::NotAssessed => r#"<span class="st not-assessed">not assessed</span>"#.to_owned(),
         Status::Waived => r#"<span class="st waived">waived</span>"#.to_owned(),
@@ -694,21 +698,33 @@ fn controls(out: &mut String, view: &ReportView<'_>) {
             escape(fw.framework.title())
         );
         for control in &fw.controls {
-            let mut behind: Vec<String> = control
-                .failing
-                .iter()
-                .chain(&control.not_assessed)
-                .chain(&control.waived)
-                .filter_map(|i| findings.get(*i).map(|f| (*i, f)))
-                .map(|(i, f)| {
-                    format!(
-                        r##"<a href="#finding-{i}">{}</a> {} {}"##,
-                        escape(&f.rule),
-                        escape(&resource_label(f)),
-                        finding_badge(f)
-                    )
-                })
-                .collect();
+            let indexes = control.behind();
+            let mut behind: Vec<String> = if indexes.len() <= LIST_LIMIT {
+                indexes
+                    .iter()
+                    .filter_map(|i| findings.get(*i).map(|f| (*i, f)))
+                    .map(|(i, f)| {
+                        format!(
+                            r##"<a href="#finding-{i}">{}</a> {} {}"##,
+                            escape(&f.rule),
+                            escape(&resource_label(f)),
+                            finding_badge(f)
+                        )
+                    })
+                    .collect()
+            } else {
+                control
+                    .counted(findings)
+                    .into_iter()
+                    .map(|(rule, status, n)| {
+                        format!(
+                            r##"<a href="#rule-{0}">{0}</a> {n} × {1}"##,
+                            escape(rule),
+                            status_badge(status)
+                        )
+                    })
+                    .collect()
+            };
             let not_run: Vec<&str> = control
                 .rules
                 .iter()

@@ -25,7 +25,14 @@ pub fn cell(text: &str) -> String {
     if text.starts_with(['#', '-', '+', '=']) {
         out.push('\\');
     }
+    // `12. ` or `12) ` would start an ordered list; `0.1.0` would not.
     let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let list_marker = digits > 0
+        && text[digits..].starts_with(['.', ')'])
+        && text[digits + 1..]
+            .chars()
+            .next()
+            .is_none_or(char::is_whitespace);
     for (i, c) in text.chars().enumerate() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -37,7 +44,7 @@ pub fn cell(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '.' | ')' if digits > 0 && i == digits => {
+            '.' | ')' if list_marker && i == digits => {
                 out.push('\\');
                 out.push(c);
             }
@@ -63,7 +70,11 @@ fn status_mark(status: ControlStatus) -> &'static str {
 }
 
 fn finding_status(finding: &Finding) -> &'static str {
-    match finding.status {
+    status_text(finding.status)
+}
+
+fn status_text(status: Status) -> &'static str {
+    match status {
         Status::Fail => "fail",
         Status::NotAssessed => "not assessed",
         Status::Waived => "waived",
@@ -312,14 +323,20 @@ fn controls_section(out: &mut String, view: &ReportView<'_>) {
         let _ = writeln!(out, "### {}\n", fw.framework.title());
         out.push_str("| Control | Status | Rules | Findings |\n|---|---|---|---|\n");
         for control in &fw.controls {
-            let mut behind: Vec<String> = control
-                .failing
-                .iter()
-                .chain(&control.not_assessed)
-                .chain(&control.waived)
-                .filter_map(|i| findings.get(*i))
-                .map(finding_ref)
-                .collect();
+            let indexes = control.behind();
+            let mut behind: Vec<String> = if indexes.len() <= controls::LIST_LIMIT {
+                indexes
+                    .iter()
+                    .filter_map(|i| findings.get(*i))
+                    .map(finding_ref)
+                    .collect()
+            } else {
+                control
+                    .counted(findings)
+                    .into_iter()
+                    .map(|(rule, status, n)| format!("{rule}: {n} × {}", status_text(status)))
+                    .collect()
+            };
             let not_run: Vec<&String> = control
                 .rules
                 .iter()
@@ -530,6 +547,7 @@ mod tests {
         assert_eq!(cell("# not a heading"), "\\# not a heading");
         assert_eq!(cell("12. not a list"), "12\\. not a list");
         assert_eq!(cell("sg-1 (app) 3.5"), "sg-1 (app) 3.5");
+        assert_eq!(cell("0.1.0+abc"), "0.1.0+abc");
     }
 
     #[test]
