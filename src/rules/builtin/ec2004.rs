@@ -23,13 +23,13 @@ impl Check for Ec2004 {
                 continue;
             };
             for instance in instances.iter().filter(|i| i.state.is_active()) {
-                judge(&scope, instance, out);
+                judge(&scope, instance, ctx.is_partial(), out);
             }
         }
     }
 }
 
-fn judge(scope: &RegionScope<'_>, instance: &Instance, out: &mut Emitter<'_>) {
+fn judge(scope: &RegionScope<'_>, instance: &Instance, partial: bool, out: &mut Emitter<'_>) {
     let resource = scope.resource_at("instance", &instance.id, instance.origin.as_ref());
     let origin = instance.origin.as_ref();
     if let Some(reason) = unknown_reason(&instance.unknown, "instance_profile") {
@@ -38,10 +38,13 @@ fn judge(scope: &RegionScope<'_>, instance: &Instance, out: &mut Emitter<'_>) {
         return;
     }
     let Some(profile) = &instance.instance_profile else {
-        let online = scope
-            .region
-            .managed_instances
-            .as_option()
+        // Ping status only means something in a live snapshot: IaC inputs carry an empty
+        // (collected) managed-instance list.
+        let managed = match &scope.region.managed_instances {
+            Section::Collected(entries) if !partial => Some(entries),
+            _ => None,
+        };
+        let online = managed
             .and_then(|m| m.iter().find(|m| m.instance_id == instance.id))
             .is_some_and(crate::model::ManagedInstance::is_online);
         if online {
@@ -49,13 +52,10 @@ fn judge(scope: &RegionScope<'_>, instance: &Instance, out: &mut Emitter<'_>) {
             out.pass(resource).origin(origin);
             return;
         }
-        let dhmc = match &scope.region.managed_instances {
-            Section::Collected(_) => {
-                ", and it is not online in Systems Manager through Default Host Management Configuration either"
-            }
-            Section::NotCollected(_) => {
-                " (unless Default Host Management Configuration registers it, which could not be checked)"
-            }
+        let dhmc = if managed.is_some() {
+            ", and it is not online in Systems Manager through Default Host Management Configuration either"
+        } else {
+            " (unless Default Host Management Configuration registers it, which could not be checked)"
         };
         out.fail(
             resource,

@@ -26,9 +26,9 @@ impl Check for Net006 {
     fn check(&self, ctx: &Context<'_>, out: &mut Emitter<'_>) {
         for scope in ctx.regions() {
             let instances: Vec<&Instance> = if ctx.is_partial() {
-                match &scope.region.instances.get() {
-                    Ok(all) => all.iter().filter(|i| i.state.is_active()).collect(),
-                    Err(_) => continue,
+                match out.region_section(&scope, &scope.region.instances, "instances") {
+                    Some(all) => all.iter().filter(|i| i.state.is_active()).collect(),
+                    None => continue,
                 }
             } else {
                 match managed_instances(&scope) {
