@@ -226,6 +226,16 @@ fn rule_counts(rule: &EventRule, events: &[serde_json::Value; 2]) -> Result<(), 
     let Some(pattern) = &rule.event_pattern else {
         return Err(Miss::Irrelevant); // a scheduled rule
     };
+    // Some inputs keep the pattern as the JSON text the API takes.
+    let parsed;
+    let pattern = match pattern {
+        serde_json::Value::String(text) => {
+            parsed = serde_json::from_str::<serde_json::Value>(text)
+                .map_err(|e| Miss::Unknown(format!("the event pattern is not JSON: {e}")))?;
+            &parsed
+        }
+        other => other,
+    };
     let mut hits = 0;
     for event in events {
         match event_pattern_matches(pattern, event) {
