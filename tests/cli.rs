@@ -106,7 +106,14 @@ fn fail_on_threshold_and_selection_drive_the_exit_code() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert!(rules.iter().all(|r| *r == "NET002"), "{rules:?}");
+    assert!(
+        rules.iter().all(|r| r.starts_with("NET") && *r != "NET001"),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&"NET002") && rules.contains(&"NET003"),
+        "{rules:?}"
+    );
 }
 
 #[test]
