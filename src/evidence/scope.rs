@@ -175,15 +175,22 @@ impl Scope {
         }
     }
 
-    /// A one-line name for the assessed accounts: `acme-prod (111122223333)`, or a count.
+    /// A one-line name for the assessed accounts: `acme-prod (111122223333)`, up to three
+    /// of them, else a count.
     pub fn accounts_label(&self) -> String {
-        match self.accounts.as_slice() {
-            [] => "no accounts".to_owned(),
-            [one] => match &one.name {
-                Some(name) => format!("{name} ({})", one.id),
-                None => one.id.clone(),
-            },
-            many => format!("{} accounts", many.len()),
+        let name = |a: &AccountScope| match &a.name {
+            Some(name) => format!("{name} ({})", a.id),
+            None => a.id.clone(),
+        };
+        match self.accounts.len() {
+            0 => "no accounts".to_owned(),
+            1..=3 => self
+                .accounts
+                .iter()
+                .map(name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            n => format!("{n} accounts"),
         }
     }
 

@@ -5,7 +5,7 @@
 // failure), script elements, print layout facts, and the sizes of the PNG and PDF written.
 //
 // Used by tests/evidence_browser.rs. Usage:
-//   node render.mjs --html FILE --png FILE --pdf FILE [--shot FILE] [--expect-text TEXT]
+//   node render.mjs --html FILE --png FILE --pdf FILE [--shot FILE] [--expect-text TEXT]...
 // --png is the full page; --shot, when given, is the first 1280x1800 pixels (the
 // screenshot kept in docs/).
 
@@ -22,7 +22,12 @@ function parseArgs(argv) {
     if (!key.startsWith('--') || value === undefined) {
       throw new Error(`bad arguments near ${key}`);
     }
-    out[key.slice(2)] = value;
+    const name = key.slice(2);
+    if (name === 'expect-text') {
+      (out[name] ||= []).push(value);
+    } else {
+      out[name] = value;
+    }
   }
   for (const required of ['html', 'png', 'pdf']) {
     if (!out[required]) throw new Error(`--${required} is required`);
@@ -77,8 +82,8 @@ try {
     textLength: document.body ? document.body.innerText.trim().length : 0,
     scriptElements: document.querySelectorAll('script').length,
     sections: [...document.querySelectorAll('section')].map((s) => s.id),
-    expectTextFound: expect ? document.body.innerText.includes(expect) : null,
-  }), args['expect-text'] || null);
+    expectTextMissing: expect.filter((text) => !document.body.innerText.includes(text)),
+  }), args['expect-text'] || []);
   Object.assign(result, facts);
 
   if (args.shot) {
