@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod finding;
+pub mod ingest;
 pub mod model;
 pub mod policy;
 pub mod report;
