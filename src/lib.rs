@@ -5,6 +5,7 @@
 //! evaluates the catalog over it, asking the IAM policy engine (`policy`) what principals and
 //! documents allow; reporters (`report`) render the findings.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod finding;

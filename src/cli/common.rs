@@ -1,14 +1,15 @@
 //! Options and plumbing shared by every command that reports findings (`check`, `scan`,
 //! `lint`, …): rule selection, threshold, format, output file, colour, and the evaluation of
-//! a snapshot into an exit status.
+//! a snapshot into an exit status (with an optional baseline, for `lint`).
 
 use std::io::{IsTerminal as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
 use clap::{Args, ValueEnum};
 
 use super::ExitStatus;
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::finding::Severity;
 use crate::model::Snapshot;
@@ -83,6 +84,27 @@ pub fn report_snapshot(
     config: &Config,
     errors: &[InputError],
 ) -> anyhow::Result<ExitStatus> {
+    report_snapshot_with(snapshot, args, config, errors, &Extras::default())
+}
+
+/// What a reporting command may add between evaluating the rules and rendering the report.
+#[derive(Default)]
+pub struct Extras<'a> {
+    /// Write the complete JSON report here (before the baseline is applied), to serve as the
+    /// next run's baseline.
+    pub write_baseline: Option<&'a Path>,
+    /// Leave out, and do not fail on, findings this baseline already has.
+    pub baseline: Option<&'a Baseline>,
+}
+
+/// [`report_snapshot`] with a baseline to write and/or apply.
+pub fn report_snapshot_with(
+    snapshot: &Snapshot,
+    args: &ReportArgs,
+    config: &Config,
+    errors: &[InputError],
+    extras: &Extras<'_>,
+) -> anyhow::Result<ExitStatus> {
     let registry = Registry::builtin().map_err(|e| anyhow!("{e}"))?;
     let mut ignore = config.ignore.clone();
     ignore.extend(args.ignore.iter().cloned());
@@ -94,21 +116,39 @@ pub fn report_snapshot(
         selection: &selection,
         today,
     };
-    let result = crate::rules::run(registry, snapshot, &options);
+    let mut result = crate::rules::run(registry, snapshot, &options);
 
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
     let allow_incomplete = args.allow_incomplete || config.allow_incomplete;
-    let status = if !errors.is_empty() {
-        ExitStatus::Error
-    } else if args.exit_zero {
-        ExitStatus::Clean
-    } else {
-        match verdict(&result.findings, fail_on, allow_incomplete) {
-            Verdict::Clean => ExitStatus::Clean,
-            Verdict::Findings => ExitStatus::Findings,
-            Verdict::Incomplete => ExitStatus::Incomplete,
+    let status_of = |findings: &[crate::finding::Finding]| {
+        if !errors.is_empty() {
+            ExitStatus::Error
+        } else if args.exit_zero {
+            ExitStatus::Clean
+        } else {
+            match verdict(findings, fail_on, allow_incomplete) {
+                Verdict::Clean => ExitStatus::Clean,
+                Verdict::Findings => ExitStatus::Findings,
+                Verdict::Incomplete => ExitStatus::Incomplete,
+            }
         }
     };
+    if let Some(path) = extras.write_baseline {
+        let complete = Report {
+            findings: &result.findings,
+            rules: &result.rules,
+            errors,
+            fail_on,
+            exit_code: status_of(&result.findings) as u8,
+            statistics: false,
+            baselined: 0,
+        };
+        let text = report::render(Format::Json, &complete, false);
+        std::fs::write(path, text)
+            .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+    }
+    let baselined = extras.baseline.map_or(0, |b| b.apply(&mut result.findings));
+    let status = status_of(&result.findings);
     let report = Report {
         findings: &result.findings,
         rules: &result.rules,
@@ -116,6 +156,7 @@ pub fn report_snapshot(
         fail_on,
         exit_code: status as u8,
         statistics: args.statistics,
+        baselined,
     };
     let color = use_color(args);
     let text = report::render(args.format, &report, color);

@@ -1,6 +1,8 @@
-//! Reporters: render a run's findings for people (table), machines (JSON) and code
-//! scanning (SARIF 2.1.0). All reporters take the same [`Report`]; `--format` chooses.
+//! Reporters: render a run's findings for people (table), machines (JSON), code scanning
+//! (SARIF 2.1.0) and GitHub Actions annotations. All reporters take the same [`Report`];
+//! `--format` chooses.
 
+pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod table;
@@ -19,6 +21,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+    /// GitHub Actions workflow annotations (`::error file=…,line=…::…`).
+    Github,
 }
 
 /// An input that could not be read (lint): reported beside the findings, exit code 2.
@@ -54,6 +58,8 @@ pub struct Report<'a> {
     pub exit_code: u8,
     /// Print per-rule counts (`--statistics`).
     pub statistics: bool,
+    /// Findings left out because a baseline already has them (`lint --baseline`).
+    pub baselined: usize,
 }
 
 impl Report<'_> {
@@ -131,5 +137,6 @@ pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
         Format::Table => table::render(report, color),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
     }
 }
