@@ -276,6 +276,48 @@ fn waiver_matches(waiver: &Waiver, matcher: &globset::GlobMatcher, finding: &Fin
         .any(|candidate| matcher.is_match(candidate))
 }
 
+/// " (owner x, ticket y)", or nothing.
+fn owner_and_ticket(waiver: &Waiver) -> String {
+    let mut who = Vec::new();
+    if let Some(owner) = &waiver.owner {
+        who.push(format!("owner {owner}"));
+    }
+    if let Some(ticket) = &waiver.ticket {
+        who.push(format!("ticket {ticket}"));
+    }
+    if who.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", who.join(", "))
+    }
+}
+
+/// An NB002/NB003 finding about a waiver, located at the waiver's line in the config file.
+fn waiver_finding(
+    meta: &RuleMeta,
+    waiver: &Waiver,
+    config_path: &str,
+    message: String,
+    details: Option<serde_json::Value>,
+) -> Finding {
+    Finding {
+        rule: meta.id.clone(),
+        severity: meta.severity,
+        status: Status::Fail,
+        fingerprint: fingerprint(&meta.id, &[config_path, &waiver.rule, &waiver.resource]),
+        message,
+        resource: ResourceRef::new("waiver", format!("{} {}", waiver.rule, waiver.resource)),
+        evidence: None,
+        location: Some(Location {
+            path: config_path.to_owned(),
+            line: u32::try_from(waiver.line).ok(),
+            column: Some(1),
+        }),
+        details,
+        waiver: Some(waiver_note(waiver)),
+    }
+}
+
 fn apply_waivers(
     registry: &Registry,
     findings: &mut Vec<Finding>,
@@ -306,72 +348,44 @@ fn apply_waivers(
                 finding.status = Status::Waived;
             }
         }
-        let location = Location {
-            path: config_path.clone(),
-            line: u32::try_from(waiver.line).ok(),
-            column: Some(1),
-        };
-        let resource = ResourceRef::new("waiver", format!("{} {}", waiver.rule, waiver.resource));
-        let describe = |w: &Waiver| {
-            let mut who = Vec::new();
-            if let Some(owner) = &w.owner {
-                who.push(format!("owner {owner}"));
-            }
-            if let Some(ticket) = &w.ticket {
-                who.push(format!("ticket {ticket}"));
-            }
-            if who.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", who.join(", "))
-            }
-        };
-        if covered > 0 && has_expired {
-            if let Some(expired_rule) = registry
-                .get("NB002")
-                .filter(|_| options.selection.is_selected("NB002"))
-            {
-                let expires = waiver.expires.map(|d| d.to_string()).unwrap_or_default();
-                extra.push(Finding {
-                    rule: "NB002".to_owned(),
-                    severity: expired_rule.meta.severity,
-                    status: Status::Fail,
-                    fingerprint: fingerprint("NB002", &[&config_path, &waiver.rule, &waiver.resource]),
-                    message: format!(
-                        "Waiver for {} on `{}`{} expired on {expires}; the {covered} finding(s) it covered are reported again",
-                        waiver.rule,
-                        waiver.resource,
-                        describe(waiver)
-                    ),
-                    resource,
-                    evidence: None,
-                    location: Some(location),
-                    details: Some(json!({ "covered_findings": covered, "expires": expires })),
-                    waiver: Some(waiver_note(waiver)),
-                });
-            }
-        } else if covered == 0
-            && let Some(unused_rule) = registry
-                .get("NB003")
-                .filter(|_| options.selection.is_selected("NB003"))
-        {
-            extra.push(Finding {
-                rule: "NB003".to_owned(),
-                severity: unused_rule.meta.severity,
-                status: Status::Fail,
-                fingerprint: fingerprint("NB003", &[&config_path, &waiver.rule, &waiver.resource]),
-                message: format!(
+        let verdict = if covered > 0 && has_expired {
+            let expires = waiver.expires.map(|d| d.to_string()).unwrap_or_default();
+            Some((
+                "NB002",
+                format!(
+                    "Waiver for {} on `{}`{} expired on {expires}; the {covered} finding(s) it covered are reported again",
+                    waiver.rule,
+                    waiver.resource,
+                    owner_and_ticket(waiver)
+                ),
+                Some(json!({ "covered_findings": covered, "expires": expires })),
+            ))
+        } else if covered == 0 {
+            Some((
+                "NB003",
+                format!(
                     "Waiver for {} on `{}`{} matches no finding; remove it or fix its resource pattern",
                     waiver.rule,
                     waiver.resource,
-                    describe(waiver)
+                    owner_and_ticket(waiver)
                 ),
-                resource,
-                evidence: None,
-                location: Some(location),
-                details: None,
-                waiver: Some(waiver_note(waiver)),
-            });
+                None,
+            ))
+        } else {
+            None
+        };
+        if let Some((rule, message, details)) = verdict
+            && let Some(meta) = registry
+                .get(rule)
+                .filter(|_| options.selection.is_selected(rule))
+        {
+            extra.push(waiver_finding(
+                &meta.meta,
+                waiver,
+                &config_path,
+                message,
+                details,
+            ));
         }
     }
     findings.extend(extra);
