@@ -16,6 +16,8 @@
 //! attached AWS managed policy is taken from the bundled set or marked unknown on the
 //! principal.
 
+use std::collections::HashMap;
+
 use crate::model::{
     Account, Bucket, BucketEncryption, EventRule, EventTarget, Iam, InlinePolicy, Instance, KmsKey,
     LaunchTemplate, LogGroup, ManagedPolicy, NetworkAcl, NetworkAclEntry, Origin, PolicyDocument,
@@ -162,10 +164,6 @@ pub(crate) struct Unit {
     pub(crate) links: Links,
 }
 
-fn has_address(origin: Option<&Origin>, target: &str) -> bool {
-    origin.and_then(|o| o.address.as_deref()) == Some(target)
-}
-
 impl Unit {
     pub(crate) fn new(path: impl Into<String>, regional: bool) -> Self {
         Unit {
@@ -246,23 +244,22 @@ impl Unit {
     }
 
     fn link_security_groups(&mut self, rules: Vec<SgRuleLink>) {
+        let mut keys = Keys::build(&self.security_groups, |sg| {
+            [Some(sg.id.as_str()), address_of(sg.origin.as_ref()), None]
+        });
         for link in rules {
-            let found = self
-                .security_groups
-                .iter_mut()
-                .find(|sg| sg.id == link.group || has_address(sg.origin.as_ref(), &link.group));
-            let group = if let Some(group) = found {
-                group
-            } else {
+            let index = keys.get(&link.group).unwrap_or_else(|| {
                 // The group is outside the input: a stub holding the rules the input adds.
                 self.security_groups.push(SecurityGroup {
                     id: link.group.clone(),
                     origin: Some(link.origin.clone()),
                     ..SecurityGroup::default()
                 });
-                let last = self.security_groups.len() - 1;
-                &mut self.security_groups[last]
-            };
+                let index = self.security_groups.len() - 1;
+                keys.add(index, [Some(&link.group), None, None]);
+                index
+            });
+            let group = &mut self.security_groups[index];
             if link.egress {
                 group.egress.push(link.rule);
             } else {
@@ -272,40 +269,39 @@ impl Unit {
     }
 
     fn link_network_acls(&mut self, entries: Vec<NaclLink>, subnets: Vec<(String, String)>) {
+        let mut keys = Keys::build(&self.network_acls, |acl| {
+            [Some(acl.id.as_str()), address_of(acl.origin.as_ref()), None]
+        });
         for link in entries {
-            let index = self
-                .network_acls
-                .iter()
-                .position(|acl| acl.id == link.acl || has_address(acl.origin.as_ref(), &link.acl));
-            let index = index.unwrap_or_else(|| {
+            let index = keys.get(&link.acl).unwrap_or_else(|| {
                 self.network_acls.push(NetworkAcl {
                     id: link.acl.clone(),
                     vpc_id: String::new(),
                     origin: Some(link.origin.clone()),
                     ..NetworkAcl::default()
                 });
-                self.network_acls.len() - 1
+                let index = self.network_acls.len() - 1;
+                keys.add(index, [Some(&link.acl), None, None]);
+                index
             });
             self.network_acls[index].entries.push(link.entry);
         }
         for (acl, subnet) in subnets {
-            if let Some(found) = self
-                .network_acls
-                .iter_mut()
-                .find(|a| a.id == acl || has_address(a.origin.as_ref(), &acl))
-                && !found.subnet_ids.contains(&subnet)
-            {
-                found.subnet_ids.push(subnet);
+            if let Some(index) = keys.get(&acl) {
+                let found = &mut self.network_acls[index];
+                if !found.subnet_ids.contains(&subnet) {
+                    found.subnet_ids.push(subnet);
+                }
             }
         }
     }
 
     fn link_buckets(&mut self, patches: Vec<BucketPatch>) {
+        let mut keys = Keys::build(&self.buckets, |b| {
+            [Some(b.name.as_str()), address_of(b.origin.as_ref()), None]
+        });
         for patch in patches {
-            let index = self.buckets.iter().position(|b| {
-                b.name == patch.bucket || has_address(b.origin.as_ref(), &patch.bucket)
-            });
-            let index = index.unwrap_or_else(|| {
+            let index = keys.get(&patch.bucket).unwrap_or_else(|| {
                 // A bucket outside the input: only the setting given here is known.
                 let mut unknown = Unknown::new();
                 for field in [
@@ -327,7 +323,9 @@ impl Unit {
                     unknown,
                     ..Bucket::default()
                 });
-                self.buckets.len() - 1
+                let index = self.buckets.len() - 1;
+                keys.add(index, [Some(&patch.bucket), None, None]);
+                index
             });
             let bucket = &mut self.buckets[index];
             let field = match patch.change {
@@ -361,38 +359,47 @@ impl Unit {
     }
 
     fn link_kms(&mut self, aliases: Vec<(String, String)>) {
+        let keys = Keys::build(&self.kms_keys, |k| {
+            [
+                Some(k.id.as_str()),
+                k.arn.as_deref(),
+                address_of(k.origin.as_ref()),
+            ]
+        });
         for (key, alias) in aliases {
-            if let Some(found) = self.kms_keys.iter_mut().find(|k| {
-                k.id == key
-                    || k.arn.as_deref() == Some(&key)
-                    || has_address(k.origin.as_ref(), &key)
-            }) && !found.aliases.contains(&alias)
-            {
-                found.aliases.push(alias);
+            if let Some(index) = keys.get(&key) {
+                let found = &mut self.kms_keys[index];
+                if !found.aliases.contains(&alias) {
+                    found.aliases.push(alias);
+                }
             }
         }
     }
 
     fn link_events(&mut self, targets: Vec<(String, EventTarget)>) {
+        let keys = Keys::build(&self.event_rules, |r| {
+            [
+                Some(r.name.as_str()),
+                r.arn.as_deref(),
+                address_of(r.origin.as_ref()),
+            ]
+        });
         for (rule, target) in targets {
-            if let Some(found) = self.event_rules.iter_mut().find(|r| {
-                r.name == rule
-                    || r.arn.as_deref() == Some(&rule)
-                    || has_address(r.origin.as_ref(), &rule)
-            }) {
-                found.targets.push(target);
+            if let Some(index) = keys.get(&rule) {
+                self.event_rules[index].targets.push(target);
             }
         }
     }
 
     fn fill_instance_vpcs(&mut self) {
+        let keys = Keys::build(&self.subnets, |s| [Some(s.id.as_str()), None, None]);
         for instance in &mut self.instances {
             if instance.vpc_id.is_none()
                 && let Some(subnet_id) = &instance.subnet_id
-                && let Some(subnet) = self.subnets.iter().find(|s| s.id == *subnet_id)
-                && !subnet.vpc_id.is_empty()
+                && let Some(index) = keys.get(subnet_id)
+                && !self.subnets[index].vpc_id.is_empty()
             {
-                instance.vpc_id = Some(subnet.vpc_id.clone());
+                instance.vpc_id = Some(self.subnets[index].vpc_id.clone());
             }
         }
     }
@@ -409,29 +416,6 @@ impl Unit {
                     bucket_key_enabled: false,
                 });
             }
-        }
-    }
-
-    fn principal_index(&self, kind: PrincipalKind, target: &str) -> Option<usize> {
-        let matches = |name: &str, arn: &str, origin: Option<&Origin>| {
-            name == target || arn == target || has_address(origin, target)
-        };
-        match kind {
-            PrincipalKind::User => self
-                .iam
-                .users
-                .iter()
-                .position(|u| matches(&u.name, &u.arn, u.origin.as_ref())),
-            PrincipalKind::Group => self
-                .iam
-                .groups
-                .iter()
-                .position(|g| matches(&g.name, &g.arn, g.origin.as_ref())),
-            PrincipalKind::Role => self
-                .iam
-                .roles
-                .iter()
-                .position(|r| matches(&r.name, &r.arn, r.origin.as_ref())),
         }
     }
 
@@ -471,13 +455,9 @@ impl Unit {
     /// The ARN under which a policy target is recorded on a principal: a policy of the input
     /// (matched by ARN, name or address), a bundled AWS managed policy (added to the
     /// account), or the target as written with the reason it cannot be judged.
-    fn resolve_policy(&mut self, target: &str) -> (String, Option<String>) {
-        if let Some(policy) =
-            self.iam.policies.iter().find(|p| {
-                p.arn == target || p.name == target || has_address(p.origin.as_ref(), target)
-            })
-        {
-            return (policy.arn.clone(), None);
+    fn resolve_policy(&mut self, index: &mut IamIndex, target: &str) -> (String, Option<String>) {
+        if let Some(found) = index.policies.get(target) {
+            return (self.iam.policies[found].arn.clone(), None);
         }
         if let Some(name) = aws_managed::aws_managed_name(target) {
             if let Some(bundled) = aws_managed::lookup(target) {
@@ -487,7 +467,7 @@ impl Unit {
                     bundled.path,
                     bundled.name
                 );
-                if self.iam.policy(&arn).is_none() {
+                if index.policies.get(&arn).is_none() {
                     self.iam.policies.push(ManagedPolicy {
                         arn: arn.clone(),
                         name: bundled.name.to_owned(),
@@ -498,6 +478,9 @@ impl Unit {
                         origin: None,
                         unknown: Unknown::new(),
                     });
+                    index
+                        .policies
+                        .add(self.iam.policies.len() - 1, [Some(&arn), None, None]);
                 }
                 return (arn, None);
             }
@@ -521,32 +504,42 @@ impl Unit {
         memberships: Vec<(String, String)>,
         profile_roles: Vec<(String, Result<String, String>)>,
     ) {
+        let mut index = IamIndex::build(&self.iam);
         for link in inline {
-            self.link_inline(link);
+            self.link_inline(&mut index, link);
         }
         for link in attachments {
-            self.link_attachment(link);
+            self.link_attachment(&mut index, link);
         }
-        self.resolve_boundaries();
+        self.resolve_boundaries(&mut index);
         for (user, group) in memberships {
-            let group_name = self
-                .principal_index(PrincipalKind::Group, &group)
+            let group_name = index
+                .principal(PrincipalKind::Group, &group)
                 .map_or(group, |i| self.iam.groups[i].name.clone());
-            if let Some(index) = self.principal_index(PrincipalKind::User, &user) {
-                let groups = &mut self.iam.users[index].groups;
+            if let Some(user) = index.principal(PrincipalKind::User, &user) {
+                let groups = &mut self.iam.users[user].groups;
                 if !groups.contains(&group_name) {
                     groups.push(group_name);
                 }
             }
         }
+        let profiles = Keys::build(&self.iam.instance_profiles, |ip| {
+            [
+                Some(ip.name.as_str()),
+                Some(ip.arn.as_str()),
+                address_of(ip.origin.as_ref()),
+            ]
+        });
         for (profile, role) in profile_roles {
-            self.link_profile(&profile, role);
+            if let Some(p) = profiles.get(&profile) {
+                self.link_profile(&index, p, role);
+            }
         }
     }
 
-    fn link_inline(&mut self, link: InlineLink) {
-        if let Some(index) = self.principal_index(link.kind, &link.principal) {
-            let (policies, _, unknown) = self.principal_parts(link.kind, index);
+    fn link_inline(&mut self, index: &mut IamIndex, link: InlineLink) {
+        if let Some(found) = index.principal(link.kind, &link.principal) {
+            let (policies, _, unknown) = self.principal_parts(link.kind, found);
             for (field, reason) in link.unknown {
                 unknown.insert(
                     format!("inline_policies.{}.{field}", link.policy.name),
@@ -557,9 +550,13 @@ impl Unit {
             return;
         }
         // The principal is not in the input: judge the document on its own.
-        let address = link.origin.address.clone();
+        let arn = link
+            .origin
+            .address
+            .clone()
+            .unwrap_or_else(|| link.policy.name.clone());
         self.iam.policies.push(ManagedPolicy {
-            arn: address.unwrap_or_else(|| link.policy.name.clone()),
+            arn: arn.clone(),
             name: link.policy.name,
             path: "/".to_owned(),
             aws_managed: false,
@@ -568,16 +565,19 @@ impl Unit {
             origin: Some(link.origin),
             unknown: link.unknown,
         });
+        index
+            .policies
+            .add(self.iam.policies.len() - 1, [Some(&arn), None, None]);
     }
 
-    fn link_attachment(&mut self, link: AttachLink) {
-        let Some(index) = self.principal_index(link.kind, &link.principal) else {
+    fn link_attachment(&mut self, index: &mut IamIndex, link: AttachLink) {
+        let Some(principal) = index.principal(link.kind, &link.principal) else {
             return;
         };
         match link.policy {
             Ok(target) => {
-                let (arn, problem) = self.resolve_policy(&target);
-                let (_, attached, unknown) = self.principal_parts(link.kind, index);
+                let (arn, problem) = self.resolve_policy(index, &target);
+                let (_, attached, unknown) = self.principal_parts(link.kind, principal);
                 if !attached.contains(&arn) {
                     attached.push(arn);
                 }
@@ -586,21 +586,16 @@ impl Unit {
                 }
             }
             Err(reason) => {
-                let (_, _, unknown) = self.principal_parts(link.kind, index);
+                let (_, _, unknown) = self.principal_parts(link.kind, principal);
                 add_reason(unknown, "attached_policies", reason);
             }
         }
     }
 
-    fn link_profile(&mut self, profile: &str, role: Result<String, String>) {
-        let Some(p) = self.iam.instance_profiles.iter().position(|ip| {
-            ip.name == profile || ip.arn == profile || has_address(ip.origin.as_ref(), profile)
-        }) else {
-            return;
-        };
+    fn link_profile(&mut self, index: &IamIndex, p: usize, role: Result<String, String>) {
         match role {
             Ok(role) => {
-                let role_name = match self.principal_index(PrincipalKind::Role, &role) {
+                let role_name = match index.principal(PrincipalKind::Role, &role) {
                     Some(r) => {
                         let profile_name = self.iam.instance_profiles[p].name.clone();
                         let entry = &mut self.iam.roles[r];
@@ -627,11 +622,11 @@ impl Unit {
     /// Boundaries written as an address or name become the policy's ARN (a bundled AWS
     /// managed boundary is added to the account); a boundary that is neither in the input nor
     /// bundled is unknown.
-    fn resolve_boundaries(&mut self) {
-        for index in 0..self.iam.users.len() {
-            if let Some(target) = self.iam.users[index].permissions_boundary.clone() {
-                let (arn, problem) = self.resolve_policy(&target);
-                let user = &mut self.iam.users[index];
+    fn resolve_boundaries(&mut self, index: &mut IamIndex) {
+        for i in 0..self.iam.users.len() {
+            if let Some(target) = self.iam.users[i].permissions_boundary.clone() {
+                let (arn, problem) = self.resolve_policy(index, &target);
+                let user = &mut self.iam.users[i];
                 user.permissions_boundary = Some(arn);
                 if let Some(problem) = problem {
                     user.unknown
@@ -639,16 +634,99 @@ impl Unit {
                 }
             }
         }
-        for index in 0..self.iam.roles.len() {
-            if let Some(target) = self.iam.roles[index].permissions_boundary.clone() {
-                let (arn, problem) = self.resolve_policy(&target);
-                let role = &mut self.iam.roles[index];
+        for i in 0..self.iam.roles.len() {
+            if let Some(target) = self.iam.roles[i].permissions_boundary.clone() {
+                let (arn, problem) = self.resolve_policy(index, &target);
+                let role = &mut self.iam.roles[i];
                 role.permissions_boundary = Some(arn);
                 if let Some(problem) = problem {
                     role.unknown
                         .insert("permissions_boundary".to_owned(), problem);
                 }
             }
+        }
+    }
+}
+
+fn address_of(origin: Option<&Origin>) -> Option<&str> {
+    origin.and_then(|o| o.address.as_deref())
+}
+
+/// Positions of items by every key they answer to (id, name, ARN, address). The first item
+/// with a key wins, as a search from the start would find it; lookups stay constant time
+/// for plans with tens of thousands of resources.
+#[derive(Default)]
+struct Keys(HashMap<String, usize>);
+
+impl Keys {
+    fn build<'a, T>(items: &'a [T], keys: impl Fn(&'a T) -> [Option<&'a str>; 3]) -> Keys {
+        let mut out = Keys(HashMap::with_capacity(items.len() * 2));
+        for (index, item) in items.iter().enumerate() {
+            out.add(index, keys(item));
+        }
+        out
+    }
+
+    fn add(&mut self, index: usize, keys: [Option<&str>; 3]) {
+        for key in keys.into_iter().flatten() {
+            if !key.is_empty() {
+                self.0.entry(key.to_owned()).or_insert(index);
+            }
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<usize> {
+        self.0.get(key).copied()
+    }
+}
+
+/// Principals and policies by name, ARN and address.
+struct IamIndex {
+    users: Keys,
+    groups: Keys,
+    roles: Keys,
+    policies: Keys,
+}
+
+impl IamIndex {
+    fn build(iam: &Iam) -> Self {
+        IamIndex {
+            users: Keys::build(&iam.users, |u| {
+                [
+                    Some(u.name.as_str()),
+                    Some(u.arn.as_str()),
+                    address_of(u.origin.as_ref()),
+                ]
+            }),
+            groups: Keys::build(&iam.groups, |g| {
+                [
+                    Some(g.name.as_str()),
+                    Some(g.arn.as_str()),
+                    address_of(g.origin.as_ref()),
+                ]
+            }),
+            roles: Keys::build(&iam.roles, |r| {
+                [
+                    Some(r.name.as_str()),
+                    Some(r.arn.as_str()),
+                    address_of(r.origin.as_ref()),
+                ]
+            }),
+            policies: Keys::build(&iam.policies, |p| {
+                [
+                    Some(p.arn.as_str()),
+                    Some(p.name.as_str()),
+                    address_of(p.origin.as_ref()),
+                ]
+            }),
+        }
+    }
+
+    fn principal(&self, kind: PrincipalKind, target: &str) -> Option<usize> {
+        match kind {
+            PrincipalKind::User => self.users.get(target),
+            PrincipalKind::Group => self.groups.get(target),
+            PrincipalKind::Role => self.roles.get(target),
         }
     }
 }

@@ -32,15 +32,52 @@ impl SyntaxError {
 
 /// Parse one JSON document; anything but whitespace after it is an error.
 pub(crate) fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
+    Ok(parse_skipping(text, &[])?.0)
+}
+
+/// A member of the root object that was checked but not built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    pub(crate) key: String,
+    /// Where its value starts.
+    pub(crate) offset: usize,
+}
+
+/// Parse one JSON document, checking but not building the values of the root object's
+/// members named in `skip` (they read as `null`, and are listed with their position so
+/// they can be read later with [`parse_at`]). Terraform plans repeat every resource in
+/// `planned_values` and `resource_changes`; skipping the copy that is not needed keeps a
+/// 100 MB plan's tree a third smaller.
+pub(crate) fn parse_skipping<'a>(
+    text: &'a str,
+    skip: &[&str],
+) -> Result<(Node<'a>, Vec<Skipped>), SyntaxError> {
     if text.len() > u32::MAX as usize {
         return Err(SyntaxError::new(0, "the file is larger than 4 GiB"));
     }
-    Reader {
+    let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
         pos: 0,
-    }
-    .document()
+        skip,
+        skipped: Vec::new(),
+        whole: true,
+    };
+    let root = reader.document()?;
+    Ok((root, reader.skipped))
+}
+
+/// Parse the one value that starts at `offset` of `text` (offsets stay those of `text`).
+pub(crate) fn parse_at(text: &str, offset: usize) -> Result<Node<'_>, SyntaxError> {
+    let mut reader = Reader {
+        text,
+        bytes: text.as_bytes(),
+        pos: offset,
+        skip: &[],
+        skipped: Vec::new(),
+        whole: false,
+    };
+    reader.document()
 }
 
 enum Frame<'a> {
@@ -55,10 +92,15 @@ enum Frame<'a> {
     },
 }
 
-struct Reader<'a> {
+struct Reader<'a, 's> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Root members whose values are checked but not built.
+    skip: &'s [&'s str],
+    skipped: Vec<Skipped>,
+    /// The value must be the whole text (nothing but whitespace after it).
+    whole: bool,
 }
 
 #[allow(clippy::cast_possible_truncation)] // offsets fit: the text is at most 4 GiB
@@ -74,8 +116,8 @@ enum Next<'a> {
     Done(Node<'a>),
 }
 
-impl<'a> Reader<'a> {
-    fn document(mut self) -> Result<Node<'a>, SyntaxError> {
+impl<'a> Reader<'a, '_> {
+    fn document(&mut self) -> Result<Node<'a>, SyntaxError> {
         self.skip_ws();
         if self.pos >= self.bytes.len() {
             return Err(SyntaxError::new(
@@ -100,6 +142,16 @@ impl<'a> Reader<'a> {
     ) -> Result<Option<Node<'a>>, SyntaxError> {
         self.skip_ws();
         let start = self.pos;
+        if let [Frame::Object { key, .. }] = stack.as_slice()
+            && self.skip.contains(&key.as_ref())
+        {
+            self.skipped.push(Skipped {
+                key: key.to_string(),
+                offset: start,
+            });
+            self.skip_value()?;
+            return Ok(Some(Node::new(off(start), Value::Null)));
+        }
         let node = match self.bytes.get(self.pos) {
             Some(b'{') => {
                 if stack.len() >= MAX_DEPTH {
@@ -161,7 +213,7 @@ impl<'a> Reader<'a> {
             let closed = match stack.last_mut() {
                 None => {
                     self.skip_ws();
-                    if self.pos < self.bytes.len() {
+                    if self.whole && self.pos < self.bytes.len() {
                         return Err(SyntaxError::new(
                             self.pos,
                             format!(
@@ -223,6 +275,95 @@ impl<'a> Reader<'a> {
                 }) => Node::new(offset, Value::Object(members)),
                 None => return Err(SyntaxError::new(self.pos, "unbalanced brackets")),
             };
+        }
+    }
+
+    /// Check one value without building it (the grammar is the same as for built values).
+    fn skip_value(&mut self) -> Result<(), SyntaxError> {
+        // Open containers: `[` or `{`, below the member being skipped.
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(&bracket @ (b'{' | b'[')) => {
+                    if open.len() + 2 >= MAX_DEPTH {
+                        return Err(self.too_deep());
+                    }
+                    self.pos += 1;
+                    self.skip_ws();
+                    let close = if bracket == b'{' { b'}' } else { b']' };
+                    if self.bytes.get(self.pos) == Some(&close) {
+                        self.pos += 1;
+                    } else {
+                        if bracket == b'{' {
+                            self.key()?;
+                        }
+                        open.push(bracket);
+                        continue;
+                    }
+                }
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b't') => {
+                    self.literal("true", Value::Bool(true))?;
+                }
+                Some(b'f') => {
+                    self.literal("false", Value::Bool(false))?;
+                }
+                Some(b'n') => {
+                    self.literal("null", Value::Null)?;
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    self.number()?;
+                }
+                None => return Err(self.eof("a value")),
+                Some(_) => {
+                    return Err(SyntaxError::new(
+                        self.pos,
+                        format!("expected a JSON value, found {}", self.found()),
+                    ));
+                }
+            }
+            // A value is complete: close what it completes, or go on after a comma.
+            loop {
+                let Some(&bracket) = open.last() else {
+                    return Ok(());
+                };
+                self.skip_ws();
+                let close = if bracket == b'{' { b'}' } else { b']' };
+                match self.bytes.get(self.pos) {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if bracket == b'{' {
+                            self.skip_ws();
+                            self.key()?;
+                        }
+                        break;
+                    }
+                    Some(&c) if c == close => {
+                        self.pos += 1;
+                        open.pop();
+                    }
+                    None => {
+                        return Err(self.eof(if bracket == b'{' {
+                            "an object"
+                        } else {
+                            "a list"
+                        }));
+                    }
+                    Some(_) => {
+                        return Err(SyntaxError::new(
+                            self.pos,
+                            format!(
+                                "expected ',' or '{}', found {}",
+                                char::from(close),
+                                self.found()
+                            ),
+                        ));
+                    }
+                }
+            }
         }
     }
 
@@ -558,6 +699,32 @@ mod tests {
         assert!(err(&objects).message.contains("nesting deeper"));
         let fine = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(parse(&fine).is_ok());
+    }
+
+    #[test]
+    fn skipped_members_are_checked_but_not_built() {
+        let text = r#"{"planned_values": {"a": [1, {"b": "c\"d"}]}, "resource_changes": [2]}"#;
+        let (root, skipped) = parse_skipping(text, &["planned_values"]).unwrap();
+        assert!(root.get("planned_values").unwrap().is_null());
+        assert_eq!(
+            root.get("resource_changes").unwrap().items().unwrap().len(),
+            1
+        );
+        assert_eq!(skipped[0].key, "planned_values");
+        let later = parse_at(text, skipped[0].offset).unwrap();
+        assert_eq!(later.offset(), 19);
+        assert_eq!(later.get("a").unwrap().items().unwrap().len(), 2);
+        for bad in [
+            r#"{"planned_values": [1,,2]}"#,
+            r#"{"planned_values": {"a" 1}}"#,
+            r#"{"planned_values": [1, 2"#,
+            r#"{"planned_values": "abc"#,
+        ] {
+            assert!(parse_skipping(bad, &["planned_values"]).is_err(), "{bad}");
+        }
+        let deep = format!("{{\"planned_values\": {}}}", "[".repeat(100_000));
+        let err = parse_skipping(&deep, &["planned_values"]).unwrap_err();
+        assert!(err.message.contains("nesting deeper"), "{err:?}");
     }
 
     #[test]

@@ -322,7 +322,7 @@ impl<'t> Locator<'t> {
 
 /// The parsed root of a file and how it was written.
 enum Parsed<'a> {
-    Json(Node<'a>),
+    Json(Node<'a>, Vec<json::Skipped>),
     Yaml {
         root: Node<'a>,
         more_documents: bool,
@@ -359,8 +359,9 @@ fn ingest_one(
     }
     let locator = Locator::new(display, &text);
     let parsed = if matches!(first, Some('{' | '[')) {
-        match json::parse(&text) {
-            Ok(root) => Parsed::Json(root),
+        // Plans repeat resources in planned_values; the copy in resource_changes is read.
+        match json::parse_skipping(&text, &["planned_values"]) {
+            Ok((root, skipped)) => Parsed::Json(root, skipped),
             Err(e) => return fail(locator.error(e.offset, format!("invalid JSON: {}", e.message))),
         }
     } else {
@@ -382,12 +383,12 @@ fn ingest_one(
             }
         }
     };
-    let (root, is_yaml, more_documents) = match &parsed {
-        Parsed::Json(root) => (root, false, false),
+    let (root, is_yaml, more_documents, skipped) = match &parsed {
+        Parsed::Json(root, skipped) => (root, false, false, skipped.as_slice()),
         Parsed::Yaml {
             root,
             more_documents,
-        } => (root, true, *more_documents),
+        } => (root, true, *more_documents, &[][..]),
     };
     let Some(kind) = detect(root) else {
         let message = "not an IAM policy, a Terraform plan or a CloudFormation template \
@@ -407,7 +408,7 @@ fn ingest_one(
     let result = match kind {
         FileKind::PolicyDocument => iam_json::policy_file(root, &locator),
         FileKind::AuthorizationDetails => Ok(iam_json::authorization_details(root, &locator)),
-        FileKind::TerraformPlan => terraform_plan::ingest(root, &locator),
+        FileKind::TerraformPlan => terraform_plan::ingest(root, &locator, skipped),
         FileKind::CloudFormation => cloudformation::ingest(root, &locator, is_yaml),
     };
     match result {

@@ -47,8 +47,13 @@ type N<'p> = &'p Node<'p>;
 
 const AFTER_APPLY: &str = "known after apply";
 
-/// Read a plan.
-pub(crate) fn ingest(root: &Node<'_>, locator: &Locator<'_>) -> Result<Unit, IngestError> {
+/// Read a plan; `skipped` lists root members the reader did not build (`planned_values`,
+/// needed only when the plan has no `resource_changes`).
+pub(crate) fn ingest<'t>(
+    root: &Node<'t>,
+    locator: &Locator<'t>,
+    skipped: &[super::json::Skipped],
+) -> Result<Unit, IngestError> {
     check_version(root, locator)?;
     if root.get("planned_values").is_none() && root.get("resource_changes").is_none() {
         return Err(IngestError::new(
@@ -59,7 +64,17 @@ pub(crate) fn ingest(root: &Node<'_>, locator: &Locator<'_>) -> Result<Unit, Ing
              the JSON of a state file is not a plan",
         ));
     }
-    let plan = Plan::new(root);
+    let planned_values = match (
+        root.get("resource_changes"),
+        skipped.iter().find(|s| s.key == "planned_values"),
+    ) {
+        (None, Some(span)) => Some(
+            super::json::parse_at(locator.text(), span.offset)
+                .map_err(|e| locator.error(e.offset, format!("invalid JSON: {}", e.message)))?,
+        ),
+        _ => None,
+    };
+    let plan = Plan::new(root, planned_values.as_ref());
     let mut unit = Unit::new(locator.path, true);
     unit.region = plan.provider_region().map(str::to_owned);
     let mut ctx = Ctx {
@@ -149,7 +164,11 @@ impl<'p> Ctx<'_, 'p> {
         let plan = self.plan;
         let inst = &plan.instances[index];
         let a = plan.attrs(inst);
-        if let Val::Known(arn) = a.string("arn") {
+        // The account and region of the plan, from the resources' own ARNs (an event
+        // target's `arn` is its target's, possibly in another account).
+        if inst.rtype != "aws_cloudwatch_event_target"
+            && let Val::Known(arn) = a.string("arn")
+        {
             self.note_arn(&arn);
         }
         if let Val::Known(owner) = a.string("owner_id")

@@ -109,7 +109,8 @@ enum Frame<'a> {
         anchor: usize,
         tag: Option<String>,
         members: Vec<(Cow<'a, str>, Node<'a>)>,
-        key: Option<Cow<'a, str>>,
+        /// The key waiting for its value, and where the key is.
+        key: Option<(Cow<'a, str>, u32)>,
     },
 }
 
@@ -244,6 +245,7 @@ impl<'a> Builder<'_, 'a> {
             Some(Frame::Mapping { members, key, .. }) => {
                 match key.take() {
                     None => {
+                        let at = node.offset;
                         let text = match node.value {
                             Value::String(s) | Value::Number(s) => s,
                             Value::Bool(b) => Cow::Owned(b.to_string()),
@@ -255,10 +257,18 @@ impl<'a> Builder<'_, 'a> {
                                 ));
                             }
                         };
-                        *key = Some(text);
+                        *key = Some((text, at));
                     }
-                    Some(k) if k == "<<" => merge(members, node),
-                    Some(k) => members.push((k, node)),
+                    Some((k, _)) if k == "<<" => merge(members, node),
+                    Some((k, at)) => {
+                        // A block mapping or list under a key starts, for a reader, at the
+                        // key: a resource is on the line of its logical id.
+                        let mut node = node;
+                        if matches!(node.value, Value::Object(_) | Value::Array(_)) {
+                            node.offset = node.offset.min(at);
+                        }
+                        members.push((k, node));
+                    }
                 }
                 Ok(None)
             }
@@ -455,6 +465,12 @@ mod tests {
         assert_eq!(index.position(items[0].offset()).line, 2);
         assert_eq!(index.position(items[0].offset()).column, 5);
         assert_eq!(index.position(items[1].offset()).line, 4);
+        let list = node.get("Ingress").unwrap();
+        assert_eq!(
+            index.position(list.offset()).line,
+            1,
+            "a block under a key starts at the key"
+        );
         let port = items[0].get("FromPort").unwrap();
         assert_eq!(index.position(port.offset()).line, 3);
     }

@@ -41,6 +41,8 @@ pub(crate) struct Plan<'p> {
     root: N<'p>,
     pub(crate) instances: Vec<Inst<'p>>,
     by_address: HashMap<String, usize>,
+    /// Instances by address without their key (`aws_subnet.web` → `[0]`, `[1]`).
+    by_base: HashMap<String, Vec<usize>>,
     config_resources: HashMap<(String, String), N<'p>>,
     module_calls: HashMap<String, N<'p>>,
     module_configs: HashMap<String, N<'p>>,
@@ -135,30 +137,28 @@ fn key_text(node: &Node<'_>) -> Option<String> {
 }
 
 impl<'p> Plan<'p> {
-    pub(crate) fn new(root: N<'p>) -> Self {
+    /// Index a plan; `planned_values` is the separately read member when the root's copy was
+    /// skipped.
+    pub(crate) fn new(root: N<'p>, planned_values: Option<N<'p>>) -> Self {
         let mut plan = Plan {
             root,
             instances: Vec::new(),
             by_address: HashMap::new(),
+            by_base: HashMap::new(),
             config_resources: HashMap::new(),
             module_calls: HashMap::new(),
             module_configs: HashMap::new(),
             module_instances: Vec::new(),
         };
         plan.index_configuration();
-        match root.get("resource_changes").and_then(Node::items) {
-            Some(changes) => {
-                for change in changes {
-                    plan.add_change(change);
-                }
+        if let Some(changes) = root.get("resource_changes").and_then(Node::items) {
+            for change in changes {
+                plan.add_change(change);
             }
-            None => {
-                if let Some(module) = root
-                    .get("planned_values")
-                    .and_then(|v| v.get("root_module"))
-                {
-                    plan.add_module_values(module, false);
-                }
+        } else {
+            let planned = planned_values.or_else(|| root.get_some("planned_values"));
+            if let Some(module) = planned.and_then(|v| v.get("root_module")) {
+                plan.add_module_values(module, false);
             }
         }
         if let Some(module) = root
@@ -211,8 +211,13 @@ impl<'p> Plan<'p> {
         if !inst.module.is_empty() && !self.module_instances.contains(&inst.module) {
             self.module_instances.push(inst.module.clone());
         }
-        self.by_address
-            .insert(inst.address.clone(), self.instances.len());
+        let index = self.instances.len();
+        self.by_address.insert(inst.address.clone(), index);
+        let base = match inst.address.strip_suffix(']').and_then(|a| a.rfind('[')) {
+            Some(open) => inst.address[..open].to_owned(),
+            None => inst.address.clone(),
+        };
+        self.by_base.entry(base).or_default().push(index);
         self.instances.push(inst);
     }
 
@@ -353,14 +358,8 @@ impl<'p> Plan<'p> {
 
     /// The instances of `base` (a resource or module address without a key): `base` itself
     /// or `base[…]`.
-    fn instances_of(&self, base: &str) -> Vec<usize> {
-        let prefix = format!("{base}[");
-        self.instances
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.address == base || i.address.starts_with(&prefix))
-            .map(|(n, _)| n)
-            .collect()
+    fn instances_of(&self, base: &str) -> &[usize] {
+        self.by_base.get(base).map_or(&[], Vec::as_slice)
     }
 
     /// Resolve one reference written in module instance `module`.
@@ -422,8 +421,7 @@ impl<'p> Plan<'p> {
                 None => Resolution::Unresolved,
             };
         }
-        let candidates = self.instances_of(&full_base);
-        match candidates.as_slice() {
+        match self.instances_of(&full_base) {
             [one] => Resolution::Target(*one, attrs),
             _ => match own_index.and_then(|k| self.instance(&format!("{full_base}[{k}]"))) {
                 Some(i) => Resolution::Target(i, attrs),
