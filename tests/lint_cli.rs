@@ -390,6 +390,19 @@ fn directories_include_exclude_and_nothing_to_lint() {
     )
     .unwrap();
     fs::write(dir.path().join("README.md"), "# hello\n").unwrap();
+    fs::copy(repo().join(NETWORK_YAML), dir.path().join("network.yaml")).unwrap();
+    let noted = nobastion_in(
+        dir.path(),
+        &["lint", ".", "--select", "NET001", "--allow-incomplete"],
+    );
+    assert!(
+        noted.stderr.contains("skipped 1 JSON/YAML file(s)")
+            && noted.stderr.contains("package.json"),
+        "{}",
+        noted.stderr
+    );
+    assert!(!noted.stderr.contains("README"), "{}", noted.stderr);
+    fs::remove_file(dir.path().join("network.yaml")).unwrap();
     let nothing = nobastion_in(dir.path(), &["lint", "."]);
     assert_eq!(nothing.code, 2);
     assert!(

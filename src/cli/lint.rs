@@ -15,7 +15,7 @@ use clap::Args as ClapArgs;
 use super::ExitStatus;
 use super::common::{Extras, ReportArgs, load_config, report_snapshot_with, write_output};
 use crate::baseline::Baseline;
-use crate::ingest::{FileOutcome, WalkOptions, ingest_paths};
+use crate::ingest::{FileOutcome, NOT_AN_INPUT, WalkOptions, ingest_paths};
 
 #[derive(Debug, ClapArgs)]
 #[command(
@@ -70,6 +70,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
             shown.join(", ")
         );
     }
+    note_skipped(&ingested.files);
     if let Some(path) = &args.write_snapshot {
         write_output(Some(path), &ingested.snapshot.to_json_pretty())
             .with_context(|| format!("cannot write the snapshot {}", path.display()))?;
@@ -79,4 +80,28 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
         baseline: baseline.as_ref(),
     };
     report_snapshot_with(&ingested.snapshot, &args.report, &config, &errors, &extras)
+}
+
+/// JSON and YAML documents found in directories that are not inputs are skipped; say so, so
+/// that a policy with a misspelled `Statement` does not pass unnoticed.
+fn note_skipped(files: &[(String, FileOutcome)]) {
+    let skipped: Vec<&str> = files
+        .iter()
+        .filter(|(_, o)| matches!(o, FileOutcome::Skipped(reason) if reason == NOT_AN_INPUT))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    let shown: Vec<&str> = skipped.iter().take(5).copied().collect();
+    let more = if skipped.len() > shown.len() {
+        format!(" and {} more", skipped.len() - shown.len())
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "note: skipped {} JSON/YAML file(s) that are not IAM policies, Terraform plans or CloudFormation templates: {}{more} (name a file on the command line to make this an error)",
+        skipped.len(),
+        shown.join(", ")
+    );
 }

@@ -87,6 +87,10 @@ impl From<&IngestError> for InputError {
     }
 }
 
+/// Why a JSON or YAML document was not read: it is none of the kinds nobastion knows.
+pub const NOT_AN_INPUT: &str = "not an IAM policy, a Terraform plan or a CloudFormation template \
+                                (no Statement, format_version or Resources found)";
+
 /// What kind of input a file turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -391,8 +395,7 @@ fn ingest_one(
         } => (root, true, *more_documents, &[][..]),
     };
     let Some(kind) = detect(root) else {
-        let message = "not an IAM policy, a Terraform plan or a CloudFormation template \
-                       (no Statement, format_version or Resources found)";
+        let message = NOT_AN_INPUT;
         return match discovery {
             Discovery::Walked | Discovery::Included => walked_skip(message),
             Discovery::Explicit => fail(IngestError::new(display, None, message)),

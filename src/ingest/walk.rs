@@ -141,6 +141,12 @@ pub(crate) fn collect(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<Fo
             }),
         }
     }
+    // A file named twice (or named and inside a named directory) is read once.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|f| match f {
+        Found::File { display, .. } => seen.insert(display.clone()),
+        Found::Error(_) => true,
+    });
     Ok(found)
 }
 
