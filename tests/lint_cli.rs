@@ -508,7 +508,9 @@ fn baselines_fail_only_on_new_findings_and_survive_line_moves() {
     assert_eq!(same.code, 0, "nothing new: {}", same.stdout);
     let report = json(&same.stdout);
     assert!(report["findings"].as_array().unwrap().is_empty());
-    assert_eq!(report["summary"]["baselined"], 7);
+    let known = findings(&baseline).len();
+    assert!(known >= 7);
+    assert_eq!(report["summary"]["baselined"], known);
 
     // A new problem is reported, and only it.
     let added = moved.replacen(
@@ -543,7 +545,9 @@ fn baselines_fail_only_on_new_findings_and_survive_line_moves() {
         &["lint", "network.yaml", "--baseline", "baseline.json"],
     );
     assert!(
-        table.stdout.contains("7 in the baseline (not shown)"),
+        table
+            .stdout
+            .contains(&format!("{known} in the baseline (not shown)")),
         "{}",
         table.stdout
     );

@@ -3,19 +3,19 @@
 //! with a clear error, and the findings on the intentionally vulnerable projects are the
 //! ones a careful reader of those files expects.
 //!
-//! Expectations cover the rules on main that apply to IaC (NET001, NET002, EC2001, EC2002,
-//! LOG002, and NB001 for what they cannot decide); extend `RULES` and the lists when the
-//! IAM rules and the rest of the rule pack land.
+//! Expectations cover the rules on main that apply to IaC (`IAC_RULES`: the NET, EC2, LOG
+//! and AUD rules, and NB001 for what they cannot decide); extend it and the lists when the
+//! IAM rules land.
 
 mod lint_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use lint_support::{corpus, describe, line_of, lint};
+use lint_support::{IAC_RULES, corpus, describe, line_of, lint};
 use nobastion::ingest::FileOutcome;
 
-const RULES: &[&str] = &["NET001", "NET002", "EC2001", "EC2002", "LOG002"];
+const RULES: &[&str] = IAC_RULES;
 
 /// Findings without their line: `RULE status address`.
 fn findings_of(path: &Path) -> Vec<String> {
@@ -115,25 +115,31 @@ const TERRAFORM: &[(&str, &str, &[&str])] = &[
             "NET002 fail module.sg[\"terrible_example\"].aws_security_group.bad",
         ],
     ),
-    // TerraGoat: SSH from the internet on web-node; both instances live in
-    // aws_subnet.web_subnet (map_public_ip_on_launch = true), whose id is unknown at
-    // plan time and reached through the configuration's reference. The RDS group only
-    // opens 3306.
+    // TerraGoat: SSH from the internet on web-node, which also allows all egress (NET006);
+    // both instances live in aws_subnet.web_subnet (map_public_ip_on_launch = true), whose
+    // id is unknown at plan time and reached through the configuration's reference; only
+    // db_app has an instance profile. The RDS group only opens 3306.
     (
         "terraform-plans/checkov",
         "terraform__runner__resources__plan__tfplan.json",
         &[
             "EC2001 fail aws_instance.db_app",
             "EC2001 fail aws_instance.web_host",
+            "EC2004 fail aws_instance.web_host",
             "NET001 fail aws_security_group.web-node",
+            "NET006 fail aws_security_group.web-node",
         ],
     ),
     // No subnet configured: the default VPC's subnets hand out public addresses unless
-    // the instance opts out, which it does not say; the key pair is not configured.
+    // the instance opts out, which it does not say; no key pair and no instance profile
+    // are configured.
     (
         "terraform-plans/checkov",
         "terraform__parser__resources__plan_provisioners__tfplan.json",
-        &["NB001[EC2001] not-assessed aws_instance.web"],
+        &[
+            "EC2004 fail aws_instance.web",
+            "NB001[EC2001] not-assessed aws_instance.web",
+        ],
     ),
     // Log groups, buckets, route53, secrets, a CloudFront distribution, an EKS node group
     // without remote access, IAM: nothing the current IaC rules judge.
@@ -209,28 +215,37 @@ const TERRAFORM: &[(&str, &str, &[&str])] = &[
         &[],
     ),
     // Existing instances (update, no-op) with public addresses 54.183.197.40 and
-    // 54.241.114.98; no key pair (key_name "").
+    // 54.241.114.98; no key pair (key_name "") and no instance profile
+    // (iam_instance_profile ""); their groups (the "default" group by name, sg-0d081f7e)
+    // are not in the plan, so their egress cannot be judged.
     (
         "terraform-plans/terraform-compliance",
         "actions_regular.plan.json",
         &[
             "EC2001 fail aws_instance.changed",
             "EC2001 fail aws_instance.unchanged",
+            "EC2004 fail aws_instance.changed",
+            "EC2004 fail aws_instance.unchanged",
+            "NB001[NET006] not-assessed default",
+            "NB001[NET006] not-assessed sg-0d081f7e",
         ],
     ),
     // SSH from 10.0.0.0/8 on the instance group (high); the instance has key pair
-    // ec2-core-app and no subnet; the launch configuration has the same key pair.
+    // ec2-core-app, no subnet and no instance profile; the launch configuration has the same
+    // key pair.
     (
         "terraform-plans/terraform-compliance",
         "test_issue-127.plan.json",
         &[
             "EC2002 fail aws_instance.web[0]",
             "EC2002 fail aws_launch_configuration.example",
+            "EC2004 fail aws_instance.web[0]",
             "NB001[EC2001] not-assessed aws_instance.web[0]",
             "NET001 fail aws_security_group.instance",
         ],
     ),
-    // SSH from 1.2.3.4/32 (a public address: critical); key pair; no subnet.
+    // SSH from 1.2.3.4/32 (a public address: critical) on the instance's group, which also
+    // allows all egress; key pair; no subnet; instance profile EC2-S3-READONLY.
     (
         "terraform-plans/terraform-compliance",
         "test_issue-156.plan.json",
@@ -238,6 +253,7 @@ const TERRAFORM: &[(&str, &str, &[&str])] = &[
             "EC2002 fail aws_instance.demo-prod-AppOne",
             "NB001[EC2001] not-assessed aws_instance.demo-prod-AppOne",
             "NET001 fail aws_security_group.instance",
+            "NET006 fail aws_security_group.instance",
         ],
     ),
     (
@@ -317,12 +333,14 @@ const TERRAFORM: &[(&str, &str, &[&str])] = &[
             "NET002 fail aws_security_group_rule.example_rule",
         ],
     ),
-    // Key pair tfcompliance_inf; no subnet.
+    // Key pair tfcompliance_inf; no subnet; no instance profile. `security_groups = []` is a
+    // constant the plan still marks unknown: read from the configuration.
     (
         "terraform-plans/terraform-compliance",
         "test_issue_410.plan.json",
         &[
             "EC2002 fail aws_instance.ebs_encrypted_not_present",
+            "EC2004 fail aws_instance.ebs_encrypted_not_present",
             "NB001[EC2001] not-assessed aws_instance.ebs_encrypted_not_present",
         ],
     ),
@@ -387,16 +405,20 @@ fn terraform_positions_and_severities() {
 /// (corpus folder, file, expected findings) for the CloudFormation templates.
 const CLOUDFORMATION: &[(&str, &str, &[&str])] = &[
     // CfnGoat: WebNodeSG opens 22 to 0.0.0.0/0 and all protocols ("-1") to 0.0.0.0/0
-    // (so RDP too); both instances use WebSubnet (MapPublicIpOnLaunch: True). No key
-    // pairs, no Session Manager preferences document.
+    // (so RDP too), and declares no egress, so AWS's allow-all egress rule stays (NET006);
+    // both instances use WebSubnet (MapPublicIpOnLaunch: True); EC2Instance has no
+    // instance profile (DBAppInstance has EC2Profile). No key pairs, no Session Manager
+    // preferences document.
     (
         "cloudformation/cfngoat",
         "cfngoat.yaml",
         &[
             "EC2001 fail DBAppInstance",
             "EC2001 fail EC2Instance",
+            "EC2004 fail EC2Instance",
             "NET001 fail WebNodeSG",
             "NET002 fail WebNodeSG",
+            "NET006 fail WebNodeSG",
         ],
     ),
     // The EKS template's groups have no admin-port ingress.
@@ -411,29 +433,43 @@ const CLOUDFORMATION: &[(&str, &str, &[&str])] = &[
         "example_CloudWatchLogGroupKMSKey__PASS.yaml",
         &[],
     ),
+    // AssociatePublicIpAddress: true on the instance and the launch template; no instance
+    // profile; "myVPCEC2SecurityGroup" is not in the template.
     (
         "cloudformation/checkov",
         "example_EC2PublicIP__EC2PublicIP-FAILED.yaml",
         &[
             "EC2001 fail EC2InstanceResource0",
             "EC2001 fail EC2LaunchTemplateResource0",
+            "EC2004 fail EC2InstanceResource0",
+            "NB001[NET006] not-assessed myVPCEC2SecurityGroup",
         ],
     ),
     // Instances without a subnet land in the default VPC, whose subnets auto-assign
     // public addresses: not decidable from the template. EC2InstanceResource1 opts out.
+    // None has an instance profile; "myVPCEC2SecurityGroup" is not in the template.
     (
         "cloudformation/checkov",
         "example_EC2PublicIP__EC2PublicIP-PASSED.yaml",
         &[
+            "EC2004 fail EC2InstanceResource0",
+            "EC2004 fail EC2InstanceResource1",
+            "EC2004 fail EC2InstanceResource2",
             "NB001[EC2001] not-assessed EC2InstanceResource0",
             "NB001[EC2001] not-assessed EC2InstanceResource2",
+            "NB001[NET006] not-assessed myVPCEC2SecurityGroup",
         ],
     ),
-    // Subnet "PublicSubnet" is not in the template.
+    // Subnet "PublicSubnet" and group "myVPCEC2SecurityGroup" are not in the template; no
+    // instance profile.
     (
         "cloudformation/checkov",
         "example_EC2PublicIP__EC2PublicIP-UNKNOWN.yaml",
-        &["NB001[EC2001] not-assessed EC2InstanceResource0"],
+        &[
+            "EC2004 fail EC2InstanceResource0",
+            "NB001[EC2001] not-assessed EC2InstanceResource0",
+            "NB001[NET006] not-assessed myVPCEC2SecurityGroup",
+        ],
     ),
     (
         "cloudformation/checkov",

@@ -6,7 +6,7 @@ mod lint_support;
 
 use std::path::Path;
 
-use lint_support::{describe, fixture, line_after, line_of, lint, object_start};
+use lint_support::{IAC_RULES, describe, fixture, line_after, line_of, lint, object_start};
 use nobastion::ingest::{FileKind, FileOutcome};
 use nobastion::model::{Account, AclAction, EndpointType, Snapshot};
 
@@ -28,7 +28,7 @@ fn account(snapshot: &Snapshot) -> &Account {
 #[test]
 fn terraform_network_plan() {
     let path = fixture("terraform/network.plan.json");
-    let (_, findings) = lint(std::slice::from_ref(&path), &[]);
+    let (_, findings) = lint(std::slice::from_ref(&path), IAC_RULES);
     let line = |a: &str| change_line(&path, a);
     // The bastion's own ingress block, the module group's block, and the two rule
     // resources that attach to `app` carry the finding's line.
@@ -46,6 +46,26 @@ fn terraform_network_plan() {
             &path,
             &["\"resource_changes\"", "module.edge[\\\"office\\\"]"],
             "203.0.113.0/24",
+        ),
+    );
+    let nacl_entry = object_start(
+        &path,
+        line_after(
+            &path,
+            &["\"resource_changes\"", "aws_network_acl.main"],
+            "\"action\": \"allow\"",
+        ),
+    );
+    let bastion_egress = object_start(
+        &path,
+        line_after(
+            &path,
+            &[
+                "\"resource_changes\"",
+                "aws_security_group.bastion",
+                "\"egress\"",
+            ],
+            "\"cidr_blocks\"",
         ),
     );
     let mut expected = [
@@ -74,6 +94,17 @@ fn terraform_network_plan() {
             "NB001[EC2001] not-assessed aws_instance.batch @{}",
             line("aws_instance.batch")
         ),
+        // Neither instance has an instance profile (`iam_instance_profile` not configured).
+        format!(
+            "EC2004 fail aws_instance.batch @{}",
+            line("aws_instance.batch")
+        ),
+        format!("EC2004 fail aws_instance.web @{}", line("aws_instance.web")),
+        // The inline NACL rule 100 allows TCP 22 from anywhere (the separate rule 90 denies
+        // RDP only).
+        format!("NET003 fail aws_network_acl.main @{nacl_entry}"),
+        // The bastion group, used by aws_instance.web, allows all egress to 0.0.0.0/0.
+        format!("NET006 fail aws_security_group.bastion @{bastion_egress}"),
     ];
     expected.sort();
     assert_eq!(describe(&findings), expected);
@@ -97,7 +128,7 @@ fn terraform_network_plan() {
 #[test]
 fn terraform_network_plan_snapshot() {
     let path = fixture("terraform/network.plan.json");
-    let (ingested, _) = lint(std::slice::from_ref(&path), &[]);
+    let (ingested, _) = lint(std::slice::from_ref(&path), IAC_RULES);
     let region = &account(&ingested.snapshot).regions[0];
     assert_eq!(region.name, "eu-west-1", "the provider's region");
     let groups = region.security_groups.as_option().unwrap();
@@ -168,14 +199,30 @@ fn terraform_network_plan_snapshot() {
 #[test]
 fn terraform_logging_plan() {
     let path = fixture("terraform/logging.plan.json");
-    let (ingested, findings) = lint(std::slice::from_ref(&path), &[]);
-    assert_eq!(
-        describe(&findings),
-        [format!(
-            "LOG002 fail aws_ssm_document.preferences @{}",
-            change_line(&path, "aws_ssm_document.preferences")
-        )]
-    );
+    let (ingested, findings) = lint(std::slice::from_ref(&path), IAC_RULES);
+    let preferences = change_line(&path, "aws_ssm_document.preferences");
+    let mut expected = vec![
+        // No destination at all, no kmsKeyId, runAsEnabled false, no maxSessionDuration
+        // (idleSessionTimeout "20" is within the default maximum).
+        format!("LOG002 fail aws_ssm_document.preferences @{preferences}"),
+        format!("LOG006 fail aws_ssm_document.preferences @{preferences}"),
+        format!("LOG008 fail aws_ssm_document.preferences @{preferences}"),
+        format!("LOG009 fail aws_ssm_document.preferences @{preferences}"),
+        // `permissions = {type = "Share", account_ids = "All"}`.
+        format!(
+            "AUD003 fail aws_ssm_document.operator_shell @{}",
+            change_line(&path, "aws_ssm_document.operator_shell")
+        ),
+        // Operator-Shell logs to session-logs, whose public access block leaves
+        // RestrictPublicBuckets off. Versioning, Object Lock, the KMS key and the TLS-only
+        // policy come from the split resources, so LOG004, LOG010 and the rest pass.
+        format!(
+            "LOG011 fail aws_s3_bucket.session_logs @{}",
+            change_line(&path, "aws_s3_bucket.session_logs")
+        ),
+    ];
+    expected.sort();
+    assert_eq!(describe(&findings), expected);
     let account = account(&ingested.snapshot);
     let bucket = &account.buckets.as_option().unwrap()[0];
     assert_eq!(bucket.name, "session-logs");
@@ -227,7 +274,7 @@ fn terraform_logging_plan() {
 #[test]
 fn terraform_iam_plan() {
     let path = fixture("terraform/iam.plan.json");
-    let (ingested, _) = lint(std::slice::from_ref(&path), &[]);
+    let (ingested, _) = lint(std::slice::from_ref(&path), IAC_RULES);
     let iam = account(&ingested.snapshot).iam.as_option().unwrap();
     let instance_role = iam.role("ssm-instance").unwrap();
     assert_eq!(
@@ -298,19 +345,29 @@ fn terraform_iam_plan() {
 #[test]
 fn terraform_values_unknown_at_plan_time_are_not_assessed() {
     let path = fixture("terraform/unknown.plan.json");
-    let (_, findings) = lint(std::slice::from_ref(&path), &[]);
+    let (_, findings) = lint(std::slice::from_ref(&path), IAC_RULES);
     let line = |a: &str| change_line(&path, a);
+    let preferences = line("aws_ssm_document.preferences");
     let mut expected = vec![
         // The ingress block covers port 22 but its source is known only after apply.
         format!(
             "NB001[NET001] not-assessed aws_security_group.partner @{}",
             line("aws_security_group.partner")
         ),
-        // The preferences' content depends on a bucket id and a local.
+        // The preferences' content depends on a bucket id and a local: every rule that reads
+        // it is not assessed (one finding per reason given).
+        format!("NB001[LOG002] not-assessed aws_ssm_document.preferences @{preferences}"),
         format!(
-            "NB001[LOG002] not-assessed aws_ssm_document.preferences @{}",
-            line("aws_ssm_document.preferences")
+            "NB001[LOG003,LOG006,LOG009] not-assessed aws_ssm_document.preferences @{preferences}"
         ),
+        format!(
+            "NB001[LOG004,LOG010,LOG011,LOG013] not-assessed aws_ssm_document.preferences @{preferences}"
+        ),
+        format!(
+            "NB001[LOG005,LOG012,LOG013] not-assessed aws_ssm_document.preferences @{preferences}"
+        ),
+        format!("NB001[LOG007] not-assessed aws_ssm_document.preferences @{preferences}"),
+        format!("NB001[LOG008] not-assessed aws_ssm_document.preferences @{preferences}"),
         // `key_name = var.key`, and the module call passes a local.
         format!(
             "NB001[EC2002] not-assessed module.fleet.aws_launch_template.this @{}",
@@ -324,7 +381,7 @@ fn terraform_values_unknown_at_plan_time_are_not_assessed() {
 #[test]
 fn cloudformation_network_template() {
     let path = fixture("cloudformation/network.yaml");
-    let (ingested, findings) = lint(std::slice::from_ref(&path), &[]);
+    let (ingested, findings) = lint(std::slice::from_ref(&path), IAC_RULES);
     let line = |n: &str| line_of(&path, n);
     let mut expected = vec![
         // The second ingress entry: port 22 from the AdminCidr parameter's default.
@@ -347,6 +404,12 @@ fn cloudformation_network_template() {
         format!("EC2002 fail Web @{}", line("  Web:")),
         format!("EC2001 fail WebTemplate @{}", line("  WebTemplate:")),
         format!("EC2002 fail WebTemplate @{}", line("  WebTemplate:")),
+        // Web has no IamInstanceProfile (Worker has one).
+        format!("EC2004 fail Web @{}", line("  Web:")),
+        // AclSsh allows TCP (protocol 6) port 22 from anywhere.
+        format!("NET003 fail Acl @{}", line("  AclSsh:")),
+        // BastionSg declares no SecurityGroupEgress: it keeps the allow-all rule AWS adds.
+        format!("NET006 fail BastionSg @{}", line("  BastionSg:")),
     ];
     expected.sort();
     assert_eq!(describe(&findings), expected);
@@ -385,14 +448,15 @@ fn cloudformation_network_template() {
 #[test]
 fn cloudformation_logging_template() {
     let path = fixture("cloudformation/logging.json");
-    let (ingested, findings) = lint(std::slice::from_ref(&path), &[]);
-    assert_eq!(
-        describe(&findings),
-        [format!(
-            "LOG002 fail Preferences @{}",
-            line_of(&path, "\"Preferences\": {")
-        )]
-    );
+    let (ingested, findings) = lint(std::slice::from_ref(&path), IAC_RULES);
+    let preferences = line_of(&path, "\"Preferences\": {");
+    // No destination, no kmsKeyId, idleSessionTimeout 60 > 20, no maxSessionDuration,
+    // runAsEnabled false.
+    let expected: Vec<String> = ["LOG002", "LOG006", "LOG007", "LOG008", "LOG009"]
+        .iter()
+        .map(|rule| format!("{rule} fail Preferences @{preferences}"))
+        .collect();
+    assert_eq!(describe(&findings), expected);
     let account = account(&ingested.snapshot);
     let bucket = &account.buckets.as_option().unwrap()[0];
     assert!(bucket.versioning_enabled() && bucket.object_lock_enabled);
@@ -430,7 +494,7 @@ fn cloudformation_logging_template() {
 #[test]
 fn cloudformation_iam_template() {
     let path = fixture("cloudformation/iam.yaml");
-    let (ingested, findings) = lint(std::slice::from_ref(&path), &[]);
+    let (ingested, findings) = lint(std::slice::from_ref(&path), IAC_RULES);
     assert!(describe(&findings).is_empty(), "{findings:?}");
     let iam = account(&ingested.snapshot).iam.as_option().unwrap();
     let role = iam.role("ssm-instance").unwrap();
@@ -483,7 +547,7 @@ fn iam_policy_files() {
         fixture("iam/get-policy-version.json"),
         fixture("iam/authorization-details.json"),
     ];
-    let (ingested, findings) = lint(&paths, &[]);
+    let (ingested, findings) = lint(&paths, IAC_RULES);
     assert!(findings.is_empty(), "no IAM rule on main yet: {findings:?}");
     let kinds: Vec<FileKind> = ingested
         .files
@@ -537,4 +601,65 @@ fn iam_policy_files() {
             .document["Statement"][0]["Sid"],
         "PortForwarding"
     );
+}
+
+#[test]
+fn terraform_weak_session_logging() {
+    let path = fixture("terraform/weak-logging.plan.json");
+    let (_, findings) = lint(std::slice::from_ref(&path), IAC_RULES);
+    let line = |a: &str| change_line(&path, a);
+    let preferences = line("aws_ssm_document.preferences");
+    let bucket = line("aws_s3_bucket.weak");
+    let group = line("aws_cloudwatch_log_group.weak");
+    let mut expected = vec![
+        // s3EncryptionEnabled false; cloudWatchEncryptionEnabled false; idle 60 > 20 minutes;
+        // maxSessionDuration 1440 > 720. kmsKeyId names alias/session-data, an alias of the
+        // plan's key (LOG006 passes); runAs is on (LOG009 passes).
+        format!("LOG003 fail aws_ssm_document.preferences @{preferences}"),
+        format!("LOG005 fail aws_ssm_document.preferences @{preferences}"),
+        format!("LOG007 fail aws_ssm_document.preferences @{preferences}"),
+        format!("LOG008 fail aws_ssm_document.preferences @{preferences}"),
+        // The bucket has no encryption configuration (SSE-S3, S3's default), versioning
+        // Suspended and no Object Lock, and no public access block.
+        format!("LOG004 fail aws_s3_bucket.weak @{bucket}"),
+        format!("LOG010 fail aws_s3_bucket.weak @{bucket}"),
+        format!("LOG011 fail aws_s3_bucket.weak @{bucket}"),
+        // The log group has no KMS key and keeps logs 7 days.
+        format!("LOG005 fail aws_cloudwatch_log_group.weak @{group}"),
+        format!("LOG012 fail aws_cloudwatch_log_group.weak @{group}"),
+        // A custom session document that logs nowhere.
+        format!(
+            "LOG014 fail aws_ssm_document.debug_shell @{}",
+            line("aws_ssm_document.debug_shell")
+        ),
+    ];
+    expected.sort();
+    assert_eq!(describe(&findings), expected);
+}
+
+#[test]
+fn cloudformation_weak_session_logging() {
+    let path = fixture("cloudformation/weak-logging.yaml");
+    let (_, findings) = lint(std::slice::from_ref(&path), IAC_RULES);
+    let preferences = line_of(&path, "  Preferences:");
+    let bucket = line_of(&path, "  WeakBucket:");
+    let group = line_of(&path, "  WeakGroup:");
+    // The same weaknesses as the Terraform fixture, with destinations named by !Ref.
+    let mut expected = vec![
+        format!("LOG003 fail Preferences @{preferences}"),
+        format!("LOG005 fail Preferences @{preferences}"),
+        format!("LOG007 fail Preferences @{preferences}"),
+        format!("LOG008 fail Preferences @{preferences}"),
+        format!("LOG004 fail WeakBucket @{bucket}"),
+        format!("LOG010 fail WeakBucket @{bucket}"),
+        format!("LOG011 fail WeakBucket @{bucket}"),
+        format!("LOG005 fail WeakGroup @{group}"),
+        format!("LOG012 fail WeakGroup @{group}"),
+        format!(
+            "LOG014 fail DebugShell @{}",
+            line_of(&path, "  DebugShell:")
+        ),
+    ];
+    expected.sort();
+    assert_eq!(describe(&findings), expected);
 }

@@ -1,6 +1,7 @@
 //! Options and plumbing shared by every command that reports findings (`check`, `scan`,
-//! `lint`, …): rule selection, threshold, format, output file, colour, and the evaluation of
-//! a snapshot into an exit status (with an optional baseline, for `lint`).
+//! `lint`, `evidence`, `diff`, …): rule selection, threshold, format, output file, colour,
+//! and the evaluation of a snapshot into an exit status (with an optional baseline, for
+//! `lint`).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use crate::config::Config;
 use crate::finding::Severity;
 use crate::model::Snapshot;
 use crate::report::{self, Format, InputError, Report};
-use crate::rules::engine::{Verdict, verdict};
+use crate::rules::engine::{RunResult, Verdict, verdict};
 use crate::rules::{Registry, RunOptions, Selection};
 
 /// When to colour the table.
@@ -77,6 +78,116 @@ pub fn check_snapshot(snapshot: &Snapshot, args: &ReportArgs) -> anyhow::Result<
     report_snapshot(snapshot, args, &config, &[])
 }
 
+/// The options that decide which rules run and what fails the run, without the rendering
+/// options: for commands that evaluate a snapshot but write something other than one report
+/// (`evidence`, `diff`). The flags and their meaning are those of [`ReportArgs`].
+#[derive(Debug, Clone, Default, Args)]
+pub struct RuleArgs {
+    /// Rules to run: ALL, a prefix (IAM, LOG0) or ids, comma-separated [default: ALL, or the
+    /// config's `select`].
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
+    /// Rules to skip (same forms as --select); added to the config's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Lowest severity that fails the run (exit 1) [default: low, or the config's `fail-on`].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Exit 0 even when there are findings or gaps (input errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Do not fail with exit 3 when something could not be assessed (NB001 is still reported).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+    /// Configuration file [default: ./nobastion.toml when it exists].
+    #[arg(long, value_name = "FILE", env = "NOBASTION_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+impl RuleArgs {
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        Ok(Config::discover(self.config.as_deref())?)
+    }
+
+    /// The failure threshold: the flag, else the config's, else low.
+    pub fn fail_on(&self, config: &Config) -> Severity {
+        self.fail_on.or(config.fail_on).unwrap_or(Severity::Low)
+    }
+}
+
+impl ReportArgs {
+    /// The rule and threshold options, without the rendering ones.
+    pub fn rule_args(&self) -> RuleArgs {
+        RuleArgs {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            fail_on: self.fail_on,
+            exit_zero: self.exit_zero,
+            allow_incomplete: self.allow_incomplete,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// A snapshot evaluated: the engine's result, the threshold used and the exit status the run
+/// ends with.
+pub struct Evaluation {
+    pub result: RunResult<'static>,
+    pub fail_on: Severity,
+    pub status: ExitStatus,
+}
+
+/// Evaluate a snapshot with the selection, threshold and configuration the options name;
+/// waivers are judged against `today`. Input errors (lint) make the status exit 2.
+pub fn evaluate_snapshot(
+    snapshot: &Snapshot,
+    args: &RuleArgs,
+    config: &Config,
+    errors: &[InputError],
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Evaluation> {
+    let registry = Registry::builtin().map_err(|e| anyhow!("{e}"))?;
+    let mut ignore = config.ignore.clone();
+    ignore.extend(args.ignore.iter().cloned());
+    let select = args.select.as_deref().or(config.select.as_deref());
+    let selection = Selection::new(select, &ignore, registry).map_err(|e| anyhow!(e))?;
+    let options = RunOptions {
+        config,
+        selection: &selection,
+        today,
+    };
+    let result = crate::rules::run(registry, snapshot, &options);
+
+    let fail_on = args.fail_on(config);
+    let status = exit_status(&result.findings, args, config, errors);
+    Ok(Evaluation {
+        result,
+        fail_on,
+        status,
+    })
+}
+
+/// The exit status for a list of findings: 2 with input errors, else the verdict.
+fn exit_status(
+    findings: &[crate::finding::Finding],
+    args: &RuleArgs,
+    config: &Config,
+    errors: &[InputError],
+) -> ExitStatus {
+    let allow_incomplete = args.allow_incomplete || config.allow_incomplete;
+    if !errors.is_empty() {
+        ExitStatus::Error
+    } else if args.exit_zero {
+        ExitStatus::Clean
+    } else {
+        match verdict(findings, args.fail_on(config), allow_incomplete) {
+            Verdict::Clean => ExitStatus::Clean,
+            Verdict::Findings => ExitStatus::Findings,
+            Verdict::Incomplete => ExitStatus::Incomplete,
+        }
+    }
+}
+
 /// Evaluate a snapshot, add input errors (lint), write the report and return the status.
 pub fn report_snapshot(
     snapshot: &Snapshot,
@@ -105,41 +216,20 @@ pub fn report_snapshot_with(
     errors: &[InputError],
     extras: &Extras<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let registry = Registry::builtin().map_err(|e| anyhow!("{e}"))?;
-    let mut ignore = config.ignore.clone();
-    ignore.extend(args.ignore.iter().cloned());
-    let select = args.select.as_deref().or(config.select.as_deref());
-    let selection = Selection::new(select, &ignore, registry).map_err(|e| anyhow!(e))?;
     let today = chrono::Utc::now().date_naive();
-    let options = RunOptions {
-        config,
-        selection: &selection,
-        today,
-    };
-    let mut result = crate::rules::run(registry, snapshot, &options);
-
-    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
-    let allow_incomplete = args.allow_incomplete || config.allow_incomplete;
-    let status_of = |findings: &[crate::finding::Finding]| {
-        if !errors.is_empty() {
-            ExitStatus::Error
-        } else if args.exit_zero {
-            ExitStatus::Clean
-        } else {
-            match verdict(findings, fail_on, allow_incomplete) {
-                Verdict::Clean => ExitStatus::Clean,
-                Verdict::Findings => ExitStatus::Findings,
-                Verdict::Incomplete => ExitStatus::Incomplete,
-            }
-        }
-    };
+    let rule_args = args.rule_args();
+    let Evaluation {
+        mut result,
+        fail_on,
+        mut status,
+    } = evaluate_snapshot(snapshot, &rule_args, config, errors, today)?;
     if let Some(path) = extras.write_baseline {
         let complete = Report {
             findings: &result.findings,
             rules: &result.rules,
             errors,
             fail_on,
-            exit_code: status_of(&result.findings) as u8,
+            exit_code: status as u8,
             statistics: false,
             baselined: 0,
         };
@@ -147,8 +237,11 @@ pub fn report_snapshot_with(
         std::fs::write(path, text)
             .with_context(|| format!("cannot write the baseline {}", path.display()))?;
     }
-    let baselined = extras.baseline.map_or(0, |b| b.apply(&mut result.findings));
-    let status = status_of(&result.findings);
+    let mut baselined = 0;
+    if let Some(baseline) = extras.baseline {
+        baselined = baseline.apply(&mut result.findings);
+        status = exit_status(&result.findings, &rule_args, config, errors);
+    }
     let report = Report {
         findings: &result.findings,
         rules: &result.rules,

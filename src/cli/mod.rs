@@ -3,9 +3,13 @@
 
 pub mod check;
 pub mod common;
+pub mod diff;
+pub mod evidence;
+pub mod keygen;
 pub mod lint;
 pub mod rules;
 pub mod schema;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -60,6 +64,14 @@ enum Command {
     Explain(rules::ExplainArgs),
     /// Print the JSON Schema of the snapshot or of the JSON report.
     Schema(schema::Args),
+    /// Write a pre-audit evidence bundle: findings, reports, controls view, signed manifest.
+    Evidence(evidence::Args),
+    /// Make an Ed25519 key pair for signing evidence bundles.
+    Keygen(keygen::Args),
+    /// Check an evidence bundle: every file's hash and the manifest's signature.
+    Verify(verify::Args),
+    /// Findings that are new, resolved and unchanged between two audits.
+    Diff(diff::Args),
 }
 
 /// Entry point used by `main.rs`.
@@ -91,5 +103,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => rules::explain(args),
         Command::Schema(args) => schema::run(args),
+        Command::Evidence(args) => evidence::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }

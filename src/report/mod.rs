@@ -1,9 +1,14 @@
 //! Reporters: render a run's findings for people (table), machines (JSON), code scanning
-//! (SARIF 2.1.0) and GitHub Actions annotations. All reporters take the same [`Report`];
-//! `--format` chooses.
+//! (SARIF 2.1.0 and GitHub Actions annotations), spreadsheets (CSV) and wikis or tickets
+//! (Markdown). All reporters take the same [`Report`]; `--format` chooses. The HTML report
+//! (and the Markdown one, with its scope) is part of the evidence bundle
+//! (`crate::evidence`).
 
+pub mod csv;
 pub mod github;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod table;
 
@@ -21,6 +26,10 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+    /// Markdown: summary, controls per framework and findings by rule, for wikis and tickets.
+    Markdown,
+    /// CSV: one row per finding, for spreadsheets.
+    Csv,
     /// GitHub Actions workflow annotations (`::error file=…,line=…::…`).
     Github,
 }
@@ -137,6 +146,8 @@ pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
         Format::Table => table::render(report, color),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
+        Format::Markdown => markdown::render_report(report),
+        Format::Csv => csv::render(report),
         Format::Github => github::render(report),
     }
 }

@@ -14,6 +14,16 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The rules on main that judge IaC inputs, asserted by the lint tests. Rules that draw
+/// conclusions from a whole account or region (NET004, NET005, LOG001, EC2003, AUD001,
+/// AUD002) run too and stay silent on partial snapshots. Add the IAM rules here, and their
+/// expected findings to the tests, when they land.
+pub const IAC_RULES: &[&str] = &[
+    "NET001", "NET002", "NET003", "NET004", "NET005", "NET006", "EC2001", "EC2002", "EC2003",
+    "EC2004", "LOG001", "LOG002", "LOG003", "LOG004", "LOG005", "LOG006", "LOG007", "LOG008",
+    "LOG009", "LOG010", "LOG011", "LOG012", "LOG013", "LOG014", "AUD001", "AUD002", "AUD003",
+];
+
 /// A project-owned fixture under tests/fixtures/iac/.
 pub fn fixture(relative: &str) -> PathBuf {
     repo().join("tests/fixtures/iac").join(relative)

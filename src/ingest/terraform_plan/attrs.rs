@@ -689,8 +689,22 @@ impl<'p> Attrs<'_, 'p> {
             .resolve_list(&self.inst.module, expression, self.inst.index.as_deref(), 0)
     }
 
+    /// The constant the configuration sets an attribute to, when it is one (providers may
+    /// still plan such a value as unknown).
+    fn constant(&self, key: &str) -> Option<N<'p>> {
+        self.config?.get(key)?.get("constant_value")
+    }
+
     /// An unknown attribute: absent when not configured, else the referenced value.
     fn follow_text(&self, key: &str) -> Val<String> {
+        if let Some(constant) = self.constant(key) {
+            return match constant.scalar_text() {
+                Some(text) if !text.is_empty() => Val::Known(text.into_owned()),
+                Some(_) => Val::Absent,
+                None if constant.is_null() => Val::Absent,
+                None => Val::Unknown(AFTER_APPLY.to_owned()),
+            };
+        }
         match self.configured(key) {
             Some(false) => Val::Absent,
             None => Val::Unknown(AFTER_APPLY.to_owned()),
@@ -702,6 +716,20 @@ impl<'p> Attrs<'_, 'p> {
     }
 
     fn follow_many(&self, key: &str) -> Val<Vec<String>> {
+        if let Some(constant) = self.constant(key) {
+            return match (constant.items(), constant.scalar_text()) {
+                (Some(items), _) => {
+                    let texts: Option<Vec<String>> = items
+                        .iter()
+                        .map(|i| i.scalar_text().map(std::borrow::Cow::into_owned))
+                        .collect();
+                    texts.map_or_else(|| Val::Unknown(AFTER_APPLY.to_owned()), Val::Known)
+                }
+                (None, Some(text)) if !text.is_empty() => Val::Known(vec![text.into_owned()]),
+                _ if constant.is_null() => Val::Absent,
+                _ => Val::Unknown(AFTER_APPLY.to_owned()),
+            };
+        }
         match self.configured(key) {
             Some(false) => Val::Absent,
             None => Val::Unknown(AFTER_APPLY.to_owned()),
@@ -721,6 +749,9 @@ impl<'p> Attrs<'_, 'p> {
     /// a referenced attribute that is known (`data.aws_iam_policy_document.x.json`).
     pub(crate) fn node(&self, key: &str) -> Val<N<'p>> {
         if self.is_unknown(key) {
+            if let Some(constant) = self.constant(key).filter(|c| !c.is_null()) {
+                return Val::Known(constant);
+            }
             return match self.configured(key) {
                 Some(false) => Val::Absent,
                 None => Val::Unknown(AFTER_APPLY.to_owned()),
