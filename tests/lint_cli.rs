@@ -613,3 +613,43 @@ fn help_lists_lint_and_its_options() {
         );
     }
 }
+
+#[test]
+fn the_snapshot_lint_builds_replays_with_check_and_validates_against_its_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot_path = dir.path().join("snapshot.json");
+    let snapshot_arg = snapshot_path.to_str().unwrap();
+    let lint = nobastion(&[
+        "lint",
+        "tests/fixtures/iac",
+        "-f",
+        "json",
+        "--write-snapshot",
+        snapshot_arg,
+    ]);
+    let replay = nobastion(&["check", "--snapshot", snapshot_arg, "-f", "json"]);
+    assert_eq!(lint.code, replay.code, "{}", replay.stderr);
+    let fingerprints = |text: &str| {
+        let mut out: Vec<String> = json(text)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap().to_owned())
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(fingerprints(&lint.stdout), fingerprints(&replay.stdout));
+
+    let snapshot = json(&fs::read_to_string(&snapshot_path).unwrap());
+    assert_eq!(snapshot["metadata"]["source"], "iac");
+    assert_eq!(snapshot["metadata"]["partial"], true);
+    let schema = json(&fs::read_to_string(repo().join("docs/snapshot.schema.json")).unwrap());
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&snapshot)
+        .map(|e| e.to_string())
+        .take(5)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
