@@ -7,7 +7,8 @@
 //!
 //! Run with `cargo bench --bench lint` (add `--no-default-features` to skip the AWS SDK).
 //! Wall time and peak memory come from `/usr/bin/time` when it is installed, else from
-//! polling `/proc/PID/status`.
+//! polling `/proc/PID/status`. Under `cargo test --all-targets` (no `--bench` argument) it
+//! only checks, on a 1 MB plan, that the generated plan lints as expected.
 
 use std::fmt::Write as _;
 use std::io::{BufWriter, Write as _};
@@ -22,6 +23,10 @@ const RUNS: usize = 5;
 fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_nobastion"));
     let work = tempfile::tempdir().expect("a temporary directory");
+    if !std::env::args().any(|a| a == "--bench") {
+        smoke(&binary, work.path());
+        return;
+    }
     println!("nobastion lint benchmarks ({} logical CPUs)", cpus());
     println!();
     println!("| input | size | wall (median of {RUNS}) | wall (min) | peak memory |");
@@ -63,6 +68,34 @@ fn main() {
         .map(|s| format!("{:.1} ms/MB", s * 1000.0))
         .collect();
     println!("cost per MB of plan (25, 50, 100 MB): {}", rates.join(", "));
+}
+
+/// `cargo test`: the generated plan is a valid plan with the findings it is built to have.
+fn smoke(binary: &Path, work: &Path) {
+    let path = work.join("plan-1.json");
+    let groups = generate_plan(&path, 1024 * 1024);
+    let output = Command::new(binary)
+        .args([
+            "lint".as_ref(),
+            path.as_os_str(),
+            "-f".as_ref(),
+            "json".as_ref(),
+        ])
+        .output()
+        .expect("nobastion runs");
+    assert_eq!(output.status.code(), Some(1), "findings expected");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    let count = |rule: &str| {
+        report["findings"]
+            .as_array()
+            .map_or(0, |f| f.iter().filter(|x| x["rule"] == rule).count())
+    };
+    // Every 50th group opens SSH; every 70th rule resource opens RDP on its group.
+    assert_eq!(count("NET001"), groups.div_ceil(50));
+    assert_eq!(count("NET002"), groups.div_ceil(70));
+    println!(
+        "lint bench: smoke test passed ({groups} groups); run `cargo bench --bench lint` for figures"
+    );
 }
 
 fn cpus() -> usize {
