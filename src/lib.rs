@@ -6,10 +6,12 @@
 //! documents allow; reporters (`report`) render the findings; `evidence` packages them into a
 //! signed, hash-manifested bundle for auditors.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod evidence;
 pub mod finding;
+pub mod ingest;
 pub mod model;
 pub mod policy;
 pub mod report;

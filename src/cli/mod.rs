@@ -6,6 +6,7 @@ pub mod common;
 pub mod diff;
 pub mod evidence;
 pub mod keygen;
+pub mod lint;
 pub mod rules;
 pub mod schema;
 pub mod simulate;
@@ -56,6 +57,8 @@ struct Cli {
 enum Command {
     /// Check a saved snapshot (offline replay of a scan).
     Check(check::Args),
+    /// Lint IAM policies, Terraform plans and CloudFormation templates (CI gate).
+    Lint(lint::Args),
     /// List the rule catalog; write or check the rule documentation.
     Rules(rules::Args),
     /// Print a rule's documentation.
@@ -99,6 +102,7 @@ pub fn main() -> ExitCode {
 fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
     match &cli.command {
         Command::Check(args) => check::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => rules::explain(args),
         Command::Schema(args) => schema::run(args),
