@@ -72,6 +72,7 @@ mod eval;
 mod json;
 mod pattern;
 pub mod queries;
+pub(crate) mod requests;
 mod set;
 mod snapshot;
 

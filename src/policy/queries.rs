@@ -29,6 +29,9 @@ use super::context::{ActionName, Context, Request};
 use super::document::{Effect, Statement};
 use super::eval::{ConditionalAccess, Decision, Evaluation, StatementRef, evaluate};
 use super::pattern::Pattern;
+use super::requests::{
+    self, EC2_TAG_PREFIXES, RequestKind, SSM_TAG_PREFIXES, access_check_enforced, action,
+};
 use super::set::{PolicySet, PrincipalKind};
 
 /// The account used in synthetic ARNs when the document's account is not known.
@@ -262,26 +265,36 @@ pub struct Target {
 
 impl Target {
     fn arn(&self, service: &str, resource: &str) -> String {
-        format!(
-            "arn:{}:{service}:{}:{}:{resource}",
-            self.partition, self.region, self.account
+        requests::arn(
+            &self.partition,
+            service,
+            &self.region,
+            &self.account,
+            resource,
         )
     }
 
     /// AWS-owned documents have an empty account field.
     fn aws_document(&self, name: &str) -> String {
-        format!(
-            "arn:{}:ssm:{}::document/{name}",
-            self.partition, self.region
-        )
+        requests::aws_document_arn(&self.partition, &self.region, name)
+    }
+
+    /// A document the account owns.
+    fn account_document(&self, name: &str) -> String {
+        requests::account_document_arn(&self.partition, &self.region, &self.account, name)
     }
 
     fn instance(&self) -> String {
-        self.arn("ec2", &format!("instance/{INSTANCE_ID}"))
+        requests::instance_arn(&self.partition, &self.region, &self.account, INSTANCE_ID)
     }
 
     fn managed_instance(&self) -> String {
-        self.arn("ssm", &format!("managed-instance/{MANAGED_INSTANCE_ID}"))
+        requests::managed_instance_arn(
+            &self.partition,
+            &self.region,
+            &self.account,
+            MANAGED_INSTANCE_ID,
+        )
     }
 }
 
@@ -290,17 +303,6 @@ impl Target {
 struct Asker<'a> {
     set: &'a PolicySet,
     env: &'a QueryEnv,
-}
-
-/// What kind of request a context is for: decides which keys exist.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum RequestKind {
-    /// Session Manager actions on instances, documents and sessions.
-    Ssm,
-    /// `ec2-instance-connect` actions on instances and endpoints.
-    InstanceConnect,
-    /// Document writes (may carry request tags).
-    DocumentWrite,
 }
 
 impl Asker<'_> {
@@ -332,23 +334,7 @@ impl Asker<'_> {
 
     /// The scan-time context shared by every request of one target.
     fn base_context(&self, target: &Target, kind: RequestKind) -> Context {
-        let mut ctx = Context::scan_time();
-        let own: &[&str] = match kind {
-            RequestKind::Ssm | RequestKind::DocumentWrite => &["ssm"],
-            RequestKind::InstanceConnect => &["ec2-instance-connect", "ec2"],
-        };
-        ctx.set_other_services_absent(own);
-        ctx.insert("aws:RequestedRegion", target.region.as_str())
-            .insert("aws:ResourceAccount", target.account.as_str())
-            .insert("aws:SecureTransport", "true")
-            .insert("aws:PrincipalIsAWSService", "false");
-        for prefix in ["aws:resourcetag/", "ssm:resourcetag/", "ec2:resourcetag/"] {
-            ctx.set_absent_prefix(prefix);
-        }
-        if kind != RequestKind::DocumentWrite {
-            ctx.set_absent_prefix("aws:requesttag/")
-                .set_absent("aws:TagKeys");
-        }
+        let mut ctx = requests::scan_time_context(kind, &target.region, &target.account);
         if self.set.principal().kind() == PrincipalKind::Unknown {
             let (_, userid, arn) = self.caller(target);
             ctx.insert("aws:username", PLACEHOLDER_USER)
@@ -365,12 +351,7 @@ impl Asker<'_> {
 
     /// Does any Allow statement of the identity policies match the action at all?
     fn mentions(&self, action: &ActionName) -> bool {
-        self.set.identity_policies().iter().any(|p| {
-            p.candidates(action.service()).any(|s| {
-                s.effect() == Effect::Allow
-                    && s.matches_action(action.service(), action.action_lower())
-            })
-        })
+        requests::identity_mentions(self.set, action)
     }
 
     /// Every statement (all layers) whose Action matches.
@@ -513,11 +494,6 @@ fn arn_patterns(st: &Statement) -> impl Iterator<Item = &super::arn::ArnPattern>
         super::document::ResourcePattern::Arn(a) => Some(a),
         super::document::ResourcePattern::All => None,
     })
-}
-
-fn action(name: &str) -> ActionName {
-    // The names are constants of this module; a failure would be a bug caught by the tests.
-    ActionName::new(name).unwrap_or_else(|_| unreachable!("invalid built-in action name {name}"))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -673,9 +649,7 @@ fn tag_context(keys: &[TagKey], assign: &[Assign], prefixes: &[&str]) -> Context
             Assign::Unseen => key.unseen.as_str(),
             Assign::Named(i) => key.named.get(*i).map_or("", |(v, _)| v.as_str()),
         };
-        for prefix in prefixes {
-            ctx.insert(&format!("{prefix}{}", key.name), value);
-        }
+        requests::insert_tag(&mut ctx, prefixes, &key.name, value);
     }
     ctx
 }
@@ -847,9 +821,6 @@ fn classify(kind: &str, keys: &[TagKey], scan: &TagScan) -> TargetScoping {
     )
 }
 
-const SSM_TAG_PREFIXES: [&str; 2] = ["ssm:resourcetag/", "aws:resourcetag/"];
-const EC2_TAG_PREFIXES: [&str; 2] = ["aws:resourcetag/", "ec2:resourcetag/"];
-
 fn target_scoping(
     asker: &Asker<'_>,
     action: &ActionName,
@@ -947,12 +918,12 @@ fn more_permissive<'s>(a: &'s TargetScoping, b: &'s TargetScoping) -> &'s Target
 /// IAM001: can the principal start a session on an instance (or hybrid managed instance)
 /// with no tags, or with tag values no policy names?
 pub fn start_session_tag_scoping(set: &PolicySet, env: &QueryEnv) -> Answer<TagScopingDetails> {
-    let start = action("ssm:StartSession");
+    let start = action(requests::START_SESSION);
     let asker = Asker { set, env };
     asker.over_targets(&[&start], |target| {
         let base = asker
             .base_context(target, RequestKind::Ssm)
-            .with("ssm:SessionDocumentAccessCheck", "true");
+            .with(requests::DOCUMENT_ACCESS_CHECK, "true");
         let (ec2, managed) = both_targets(&asker, &start, target, &base);
         let decisive = more_permissive(&ec2, &managed);
         let headline = scoping_headline(&start, decisive);
@@ -1004,9 +975,12 @@ pub fn end_others_sessions(set: &PolicySet, env: &QueryEnv) -> Answer<SessionEnd
         let session = |owner: &str, owner_id: &str| {
             let arn = target.arn("ssm", &format!("session/{owner}-{SESSION_SUFFIX}"));
             let mut ctx = Context::new();
-            for prefix in SSM_TAG_PREFIXES {
-                ctx.insert(&format!("{prefix}aws:ssmmessages:session-id"), owner_id);
-            }
+            requests::insert_tag(
+                &mut ctx,
+                &SSM_TAG_PREFIXES,
+                "aws:ssmmessages:session-id",
+                owner_id,
+            );
             (arn, ctx)
         };
         let (other_arn, other_ctx) = session(&other, OTHER_USERID);
@@ -1112,57 +1086,29 @@ fn best_over_tags(
     scan_tags(asker, a, resource, &keys, prefixes, base, false).best
 }
 
-/// Is `ssm:SessionDocumentAccessCheck` enforced: does every identity Allow statement for
-/// `StartSession` that can cover the instance carry `Bool(IfExists)` true on it?
-fn access_check_enforced(asker: &Asker<'_>, instance: &str) -> bool {
-    let start = action("ssm:StartSession");
-    let mut allows = asker
-        .statements_for(&start)
-        .filter(|(r, st)| {
-            r.effect == Effect::Allow
-                && r.layer == super::eval::Layer::Identity
-                && super::eval::resource_may_match(st, instance)
-        })
-        .peekable();
-    if allows.peek().is_none() {
-        return false;
-    }
-    allows.all(|(_, st)| {
-        st.conditions.iter().any(|c| {
-            &*c.key_lower == "ssm:sessiondocumentaccesscheck"
-                && c.operator.base == Base::Bool
-                && c.values.iter().any(|v| v.eq_ignore_ascii_case("true"))
-        })
-    })
-}
-
 /// IAM003/IAM004: which session documents can be used? `StartSession` is authorized against
 /// the target and the document; every document but the default shell needs an explicit
 /// grant, and the default shell needs one only when `ssm:SessionDocumentAccessCheck` is
 /// enforced by every allowing statement. The verdict covers the non-default documents.
 pub fn session_documents(set: &PolicySet, env: &QueryEnv) -> Answer<DocumentDetails> {
-    let start = action("ssm:StartSession");
+    let start = action(requests::START_SESSION);
     let asker = Asker { set, env };
     asker.over_targets(&[&start], |target| {
         let base = asker
             .base_context(target, RequestKind::Ssm)
-            .with("ssm:SessionDocumentAccessCheck", "true");
+            .with(requests::DOCUMENT_ACCESS_CHECK, "true");
         let instance = best_over_tags(&asker, &start, &target.instance(), &SSM_TAG_PREFIXES, &base);
-        let enforced = access_check_enforced(&asker, &target.instance());
+        let enforced = access_check_enforced(asker.set, &target.instance());
         let mut names: Vec<(String, String, bool)> = AWS_SESSION_DOCUMENTS
             .iter()
             .map(|d| ((*d).to_owned(), target.aws_document(d), true))
             .collect();
         for custom in &env.custom_documents {
-            names.push((
-                custom.clone(),
-                target.arn("ssm", &format!("document/{custom}")),
-                true,
-            ));
+            names.push((custom.clone(), target.account_document(custom), true));
         }
         names.push((
             DEFAULT_SHELL_DOCUMENT.to_owned(),
-            target.arn("ssm", &format!("document/{DEFAULT_SHELL_DOCUMENT}")),
+            target.account_document(DEFAULT_SHELL_DOCUMENT),
             enforced,
         ));
         let mut documents = Vec::new();
@@ -1241,7 +1187,7 @@ pub struct SendCommandDetails {
 /// IAM005: can the principal run a shell through `ssm:SendCommand` (a shell document, on
 /// instances that are not tag-scoped)?
 pub fn send_command_shell(set: &PolicySet, env: &QueryEnv) -> Answer<SendCommandDetails> {
-    let send = action("ssm:SendCommand");
+    let send = action(requests::SEND_COMMAND);
     let asker = Asker { set, env };
     asker.over_targets(&[&send], |target| {
         let base = asker.base_context(target, RequestKind::Ssm);
@@ -1335,9 +1281,7 @@ impl Synthetic {
             Synthetic::ConnectEndpoint => {
                 t.arn("ec2", "instance-connect-endpoint/eice-0123456789abcdef0")
             }
-            Synthetic::PreferencesDocument => {
-                t.arn("ssm", &format!("document/{DEFAULT_SHELL_DOCUMENT}"))
-            }
+            Synthetic::PreferencesDocument => t.account_document(DEFAULT_SHELL_DOCUMENT),
         }
     }
 }
@@ -1402,15 +1346,12 @@ pub fn instance_connect(set: &PolicySet, env: &QueryEnv) -> Answer<ActionDetails
     any_action(
         &asker,
         &[
-            ("ec2-instance-connect:SendSSHPublicKey", Synthetic::Instance),
+            (requests::SEND_SSH_PUBLIC_KEY, Synthetic::Instance),
             (
-                "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
+                requests::SEND_SERIAL_CONSOLE_SSH_PUBLIC_KEY,
                 Synthetic::Instance,
             ),
-            (
-                "ec2-instance-connect:OpenTunnel",
-                Synthetic::ConnectEndpoint,
-            ),
+            (requests::OPEN_TUNNEL, Synthetic::ConnectEndpoint),
         ],
         RequestKind::InstanceConnect,
         &EC2_TAG_PREFIXES,
@@ -1460,7 +1401,7 @@ pub struct MfaDetails {
 
 /// IAM008: can the principal start sessions without MFA?
 pub fn start_session_without_mfa(set: &PolicySet, env: &QueryEnv) -> Answer<MfaDetails> {
-    let start = action("ssm:StartSession");
+    let start = action(requests::START_SESSION);
     let asker = Asker { set, env };
     let mfa_keys = ["aws:multifactorauthpresent", "aws:multifactorauthage"];
     let mut allows_requiring_mfa = Vec::new();
@@ -1480,7 +1421,7 @@ pub fn start_session_without_mfa(set: &PolicySet, env: &QueryEnv) -> Answer<MfaD
     asker.over_targets(&[&start], |target| {
         let base = asker
             .base_context(target, RequestKind::Ssm)
-            .with("ssm:SessionDocumentAccessCheck", "true");
+            .with(requests::DOCUMENT_ACCESS_CHECK, "true");
         let with = |present: Option<&str>, age: Option<&str>| {
             let mut b = base.clone();
             match present {
