@@ -6,10 +6,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer};
 
+use crate::access::expect::{ExpectError, Expectations};
 use crate::finding::Severity;
 
 /// The configuration file looked for in the working directory.
@@ -29,6 +31,10 @@ pub struct Config {
     /// Severity overrides by rule id.
     pub severity: BTreeMap<String, Severity>,
     pub waivers: Vec<Waiver>,
+    /// `[access] expect = "FILE"`: the intended access (docs/access.md), read when the
+    /// configuration is; the IAM010 rule reports every grant it does not allow, and reports
+    /// nothing without it.
+    pub access_expectations: Option<Arc<Expectations>>,
 }
 
 /// Principals (ARN globs, e.g. `arn:aws:iam::*:role/dba-*`) exempt from rules that are about
@@ -118,6 +124,15 @@ struct RawConfig {
     severity: BTreeMap<String, SeverityValue>,
     #[serde(default)]
     waiver: Vec<toml::Spanned<RawWaiver>>,
+    #[serde(default)]
+    access: Option<RawAccess>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccess {
+    /// The expectations file, relative to the configuration file's directory.
+    expect: Option<toml::Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,6 +207,9 @@ pub enum ConfigError {
         column: usize,
         message: String,
     },
+    /// The access expectations file named by `[access] expect` (its own file and line).
+    #[error("{0}")]
+    Expectations(#[from] ExpectError),
 }
 
 impl Config {
@@ -220,7 +238,8 @@ impl Config {
         Ok(config)
     }
 
-    /// Parse configuration text; `path` is used in messages.
+    /// Parse configuration text; `path` is used in messages, and files the configuration
+    /// names (`[access] expect`) are read relative to its directory.
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|err| {
             let (line, column) = err
@@ -269,8 +288,27 @@ impl Config {
                 line,
             });
         }
+        let access_expectations = match raw.access.and_then(|a| a.expect) {
+            Some(spanned) => {
+                let offset = spanned.span().start;
+                let name = spanned.into_inner();
+                if name.trim().is_empty() {
+                    return Err(invalid(
+                        offset,
+                        "`expect` must name a file of access expectations".to_owned(),
+                    ));
+                }
+                let file = Path::new(path)
+                    .parent()
+                    .unwrap_or_else(|| Path::new(""))
+                    .join(&name);
+                Some(Arc::new(Expectations::load(&file)?))
+            }
+            None => None,
+        };
         Ok(Config {
             path: None,
+            access_expectations,
             select: raw.select,
             ignore: raw.ignore,
             fail_on: raw.fail_on.map(|s| s.0),

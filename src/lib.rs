@@ -6,6 +6,7 @@
 //! documents allow; reporters (`report`) render the findings; `evidence` packages them into a
 //! signed, hash-manifested bundle for auditors.
 
+pub mod access;
 pub mod baseline;
 pub mod cli;
 pub mod config;

@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and the dispatch to subcommands. One file per
 //! subcommand; every subcommand returns an [`ExitStatus`] or an error (exit code 2).
 
+pub mod access;
 pub mod check;
 pub mod common;
 pub mod diff;
@@ -75,6 +76,8 @@ enum Command {
     Diff(diff::Args),
     /// Evaluate one request against policy files, offline (like AWS's policy simulator).
     Simulate(simulate::Args),
+    /// Who can get a shell on which instance, and how (the access map).
+    Access(access::Args),
 }
 
 /// Entry point used by `main.rs`.
@@ -111,5 +114,6 @@ fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
         Command::Verify(args) => verify::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Access(args) => access::run(args),
     }
 }

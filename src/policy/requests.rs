@@ -142,12 +142,6 @@ pub(crate) fn scan_time_context(kind: RequestKind, region: &str, account: &str) 
     ctx
 }
 
-/// Adds the `StartSession` fact: Session Manager sets `ssm:SessionDocumentAccessCheck` to
-/// true (so a `Bool` true condition applies; `BoolIfExists` holds either way).
-pub(crate) fn with_start_session_facts(ctx: &mut Context) -> &mut Context {
-    ctx.insert(DOCUMENT_ACCESS_CHECK, "true")
-}
-
 /// Sets a resource tag under every prefix of a request kind.
 pub(crate) fn insert_tag(ctx: &mut Context, prefixes: &[&str], key: &str, value: &str) {
     for prefix in prefixes {

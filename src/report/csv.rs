@@ -89,7 +89,9 @@ fn row(report: &Report<'_>, finding: &Finding) -> Vec<String> {
     ]
 }
 
-fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
+/// Appends one record (fields neutralized and quoted, CRLF): shared with the access map's
+/// CSV (`report::access`).
+pub(crate) fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
     let cells: Vec<String> = cells.map(|c| field(&c)).collect();
     let _ = write!(out, "{}\r\n", cells.join(","));
 }

@@ -4,6 +4,7 @@
 //! (and the Markdown one, with its scope) is part of the evidence bundle
 //! (`crate::evidence`).
 
+pub mod access;
 pub mod csv;
 pub mod github;
 pub mod html;

@@ -1,0 +1,240 @@
+//! Why a cell of the map is what it is. The matrix is computed with `decide` (no reasons);
+//! for the cells a view shows, each granting means is re-evaluated with `evaluate` on the
+//! same requests, giving the deciding policies and statements, the reason, and for
+//! "allowed if" cells the residual conditions.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::compute::MeansKind;
+use super::{Access, AccessMap, Cell, both};
+use crate::policy::requests::{AccessCheck, access_check_enforced};
+use crate::policy::{
+    ConditionalAccess, Context, Decision, Evaluation, Request, StatementRef, evaluate,
+};
+
+/// One authorization of a means (`target` or `document`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckExplanation {
+    pub check: &'static str,
+    pub action: String,
+    pub resource: String,
+    pub decision: Decision,
+    pub reason: String,
+    pub statements: Vec<StatementRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<ConditionalAccess>,
+}
+
+impl CheckExplanation {
+    fn new(check: &'static str, action: &str, resource: &str, e: Evaluation) -> Self {
+        CheckExplanation {
+            check,
+            action: action.to_owned(),
+            resource: resource.to_owned(),
+            decision: e.decision,
+            reason: e.reason,
+            statements: e.statements,
+            conditional: e.conditional,
+        }
+    }
+}
+
+/// One document or action that grants the path.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeansExplanation {
+    pub via: String,
+    pub access: Access,
+    pub checks: Vec<CheckExplanation>,
+}
+
+impl MeansExplanation {
+    /// "allowed if …" for a conditional means; the reason for an indeterminate one.
+    fn conditions(&self) -> Option<String> {
+        match self.access {
+            Access::Allowed => None,
+            Access::Indeterminate => self
+                .checks
+                .iter()
+                .find(|c| c.decision == Decision::Indeterminate)
+                .map(|c| c.reason.clone()),
+            Access::Conditional => {
+                let parts: Vec<(&str, String)> = self
+                    .checks
+                    .iter()
+                    .filter_map(|c| c.conditional.as_ref().map(|a| (c.check, a.to_string())))
+                    .collect();
+                match parts.as_slice() {
+                    [] => None,
+                    [(_, one)] => Some(one.clone()),
+                    many => Some(
+                        many.iter()
+                            .map(|(check, text)| format!("{check} check {text}"))
+                            .collect::<Vec<_>>()
+                            .join("; and "),
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// Why a cell is allowed, allowed if, or indeterminate.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellExplanation {
+    pub access: Access,
+    pub means: Vec<MeansExplanation>,
+}
+
+impl CellExplanation {
+    /// The residual conditions of an "allowed if" cell (per means when several grant it),
+    /// or what makes an indeterminate cell undecidable; `None` for allowed cells.
+    pub fn conditions(&self) -> Option<String> {
+        if self.access == Access::Allowed {
+            return None;
+        }
+        let texts: Vec<(String, String)> = self
+            .means
+            .iter()
+            .filter(|m| m.access == self.access)
+            .filter_map(|m| m.conditions().map(|c| (m.via.clone(), c)))
+            .collect();
+        match texts.as_slice() {
+            [] => None,
+            [(_, one)] => Some(one.clone()),
+            many => Some(
+                many.iter()
+                    .map(|(via, text)| format!("with {via}: {text}"))
+                    .collect::<Vec<_>>()
+                    .join("; or "),
+            ),
+        }
+    }
+
+    /// The deciding statements of the means that give the cell its access, each once.
+    pub fn statements(&self) -> Vec<&StatementRef> {
+        let mut out: Vec<&StatementRef> = Vec::new();
+        for m in self.means.iter().filter(|m| m.access == self.access) {
+            for s in m.checks.iter().flat_map(|c| &c.statements) {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Explains cells, keeping each principal's base contexts per region between calls.
+pub struct Explainer<'m> {
+    map: &'m AccessMap,
+    bases: HashMap<(usize, usize), [Context; 3]>,
+}
+
+impl<'m> Explainer<'m> {
+    pub(crate) fn new(map: &'m AccessMap) -> Self {
+        Explainer {
+            map,
+            bases: HashMap::new(),
+        }
+    }
+
+    pub fn explain(&mut self, cell: &Cell) -> CellExplanation {
+        let map = self.map;
+        let prepared = &map.prepared;
+        let (p, i) = (cell.principal as usize, cell.instance as usize);
+        let r = prepared.instance_region[i] as usize;
+        let [start_base, ssm_base, connect_base] = self
+            .bases
+            .entry((p, r))
+            .or_insert_with(|| prepared.bases(p, r));
+        let set = &prepared.states[p].set;
+        let instance = &map.instances[i];
+        let (ssm_ctx, connect_ctx) = &prepared.instance_contexts[i];
+        let plan = &prepared.regions[r];
+        let empty = Context::new();
+        let start = &prepared.actions.start;
+        let send = &prepared.actions.send;
+        let mut means = Vec::new();
+        for (bit, m) in plan.means.iter().enumerate() {
+            if cell.via & (1 << bit) == 0 {
+                continue;
+            }
+            let mut checks = Vec::new();
+            match &m.kind {
+                MeansKind::SessionDocument { arn, default_shell } => {
+                    let target = evaluate(
+                        set,
+                        &Request::new(start, &instance.arn, ssm_ctx).with_base_context(start_base),
+                    );
+                    checks.push(CheckExplanation::new(
+                        "target",
+                        start.as_str(),
+                        &instance.arn,
+                        target,
+                    ));
+                    let needs = !*default_shell
+                        || match prepared.access_checks[p] {
+                            AccessCheck::Never => false,
+                            AccessCheck::Always => true,
+                            AccessCheck::PerInstance => access_check_enforced(set, &instance.arn),
+                        };
+                    if needs {
+                        let doc = evaluate(
+                            set,
+                            &Request::new(start, arn, &empty).with_base_context(start_base),
+                        );
+                        checks.push(CheckExplanation::new("document", start.as_str(), arn, doc));
+                    }
+                }
+                MeansKind::CommandDocument { arn } => {
+                    let target = evaluate(
+                        set,
+                        &Request::new(send, &instance.arn, ssm_ctx).with_base_context(ssm_base),
+                    );
+                    checks.push(CheckExplanation::new(
+                        "target",
+                        send.as_str(),
+                        &instance.arn,
+                        target,
+                    ));
+                    let doc = evaluate(
+                        set,
+                        &Request::new(send, arn, &empty).with_base_context(ssm_base),
+                    );
+                    checks.push(CheckExplanation::new("document", send.as_str(), arn, doc));
+                }
+                MeansKind::Action { action } => {
+                    let e = evaluate(
+                        set,
+                        &Request::new(action, &instance.arn, connect_ctx)
+                            .with_base_context(connect_base),
+                    );
+                    checks.push(CheckExplanation::new(
+                        "target",
+                        action.as_str(),
+                        &instance.arn,
+                        e,
+                    ));
+                }
+            }
+            let access = checks
+                .iter()
+                .map(|c| Access::of(c.decision))
+                .reduce(both)
+                .flatten();
+            if let Some(access) = access {
+                means.push(MeansExplanation {
+                    via: m.label.clone(),
+                    access,
+                    checks,
+                });
+            }
+        }
+        CellExplanation {
+            access: cell.access,
+            means,
+        }
+    }
+}
