@@ -11,7 +11,7 @@ use super::compute::MeansKind;
 use super::{Access, AccessMap, Cell, both};
 use crate::policy::requests::{AccessCheck, access_check_enforced};
 use crate::policy::{
-    ConditionalAccess, Context, Decision, Evaluation, Request, StatementRef, evaluate,
+    ConditionalAccess, Context, Decision, Evaluation, Layer, Request, StatementRef, evaluate,
 };
 
 /// One authorization of a means (`target` or `document`).
@@ -50,7 +50,8 @@ pub struct MeansExplanation {
 }
 
 impl MeansExplanation {
-    /// "allowed if …" for a conditional means; the reason for an indeterminate one.
+    /// "allowed if …" for a conditional means (each distinct condition once, the target's
+    /// and the document's); the reason for an indeterminate one.
     fn conditions(&self) -> Option<String> {
         match self.access {
             Access::Allowed => None,
@@ -60,21 +61,17 @@ impl MeansExplanation {
                 .find(|c| c.decision == Decision::Indeterminate)
                 .map(|c| c.reason.clone()),
             Access::Conditional => {
-                let parts: Vec<(&str, String)> = self
+                let mut parts: Vec<String> = Vec::new();
+                for text in self
                     .checks
                     .iter()
-                    .filter_map(|c| c.conditional.as_ref().map(|a| (c.check, a.to_string())))
-                    .collect();
-                match parts.as_slice() {
-                    [] => None,
-                    [(_, one)] => Some(one.clone()),
-                    many => Some(
-                        many.iter()
-                            .map(|(check, text)| format!("{check} check {text}"))
-                            .collect::<Vec<_>>()
-                            .join("; and "),
-                    ),
+                    .filter_map(|c| c.conditional.as_ref().map(ToString::to_string))
+                {
+                    if !parts.contains(&text) {
+                        parts.push(text);
+                    }
                 }
+                (!parts.is_empty()).then(|| parts.join("; and "))
             }
         }
     }
@@ -94,12 +91,18 @@ impl CellExplanation {
         if self.access == Access::Allowed {
             return None;
         }
-        let texts: Vec<(String, String)> = self
+        let mut texts: Vec<(String, String)> = Vec::new();
+        for (via, text) in self
             .means
             .iter()
             .filter(|m| m.access == self.access)
             .filter_map(|m| m.conditions().map(|c| (m.via.clone(), c)))
-            .collect();
+        {
+            // Documents granted by the same statements give the same conditions: say them once.
+            if !texts.iter().any(|(_, t)| *t == text) {
+                texts.push((via, text));
+            }
+        }
         match texts.as_slice() {
             [] => None,
             [(_, one)] => Some(one.clone()),
@@ -123,6 +126,16 @@ impl CellExplanation {
             }
         }
         out
+    }
+
+    /// [`CellExplanation::statements`] without the SCP statements: what grants the access
+    /// (identity policies, boundary), for tables; SCPs that allow are usually
+    /// `FullAWSAccess` and would drown it (JSON keeps them).
+    pub fn granting_statements(&self) -> Vec<&StatementRef> {
+        self.statements()
+            .into_iter()
+            .filter(|s| !matches!(s.layer, Layer::Scp { .. }))
+            .collect()
     }
 }
 

@@ -338,7 +338,11 @@ fn detail_row(
         Some(cond) => format!("indeterminate: {cond}"),
         None => c.access.as_str().to_owned(),
     };
-    let statements: Vec<String> = e.statements().iter().map(ToString::to_string).collect();
+    let statements: Vec<String> = e
+        .granting_statements()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     vec![
         first,
         c.path.as_str().to_owned(),
@@ -599,7 +603,11 @@ pub fn csv(view: &AccessView<'_>) -> String {
         let instance = map.instance(c);
         let principal = map.principal(c);
         let e = explainer.explain(c);
-        let statements: Vec<String> = e.statements().iter().map(ToString::to_string).collect();
+        let statements: Vec<String> = e
+            .granting_statements()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         let expectation = view
             .violations
             .map(|(_, list)| {
@@ -715,7 +723,11 @@ pub fn matrix_markdown(
             Some(cond) => format!("indeterminate: {cond}"),
             None => c.access.as_str().to_owned(),
         };
-        let statements: Vec<String> = e.statements().iter().map(|s| md(&s.to_string())).collect();
+        let statements: Vec<String> = e
+            .granting_statements()
+            .iter()
+            .map(|s| md(&s.to_string()))
+            .collect();
         let _ = writeln!(
             out,
             "| {who} | {} | {} | {} | {} |",
