@@ -3,7 +3,7 @@
 //! (dev-alice), group-granted (ops-bob), conditional on unknown context (cond-carol: source
 //! IP; ci-deployer: the session tags of a federated role; breakglass: `ec2:osuser`), denied by
 //! a Deny statement (denied-dave on prod), by the default-shell access check (checked-frank),
-//! by a permission boundary (ops-admin: no SendCommand) and by an SCP (Instance Connect for
+//! by a permission boundary (ops-admin: no `SendCommand`) and by an SCP (Instance Connect for
 //! everyone but breakglass), indeterminate (weird-erin: an unreadable condition value), a
 //! hybrid node, an instance whose SSM registration is unconfirmed, and instances left out
 //! (offline, stopped). Trust analysis and the views are checked on the same fixture.
