@@ -336,6 +336,23 @@ fn add_principals<'s>(
     allow_all: &std::sync::Arc<crate::policy::Policy>,
 ) -> Vec<(usize, TrustPlan, &'s crate::model::Role)> {
     let policies = AccountPolicies::new(&account.id, iam, &account.organization);
+    if let Section::NotCollected(gap) = &account.organization {
+        // SCPs only ever deny: without them the map shows a superset of the real grants,
+        // so nothing is hidden. Said once, not counted as a gap.
+        map.notes.push(format!(
+            "account {}: the organization's SCPs could not be read ({}); the map shows what identity policies and boundaries allow, and an SCP may deny some of it",
+            account.id,
+            gap.describe()
+        ));
+    }
+    let problems_of = |built: &crate::policy::BuiltSet| -> Vec<String> {
+        built
+            .problems
+            .iter()
+            .filter(|p| !matches!(p, crate::policy::SetProblem::OrganizationUnknown))
+            .map(ToString::to_string)
+            .collect()
+    };
     let mut problems_seen: Vec<(String, Vec<String>)> = Vec::new();
     let mut note = |arn: &str, problems: &[String]| {
         for problem in problems {
@@ -349,7 +366,7 @@ fn add_principals<'s>(
     users.sort_by(|a, b| a.arn.cmp(&b.arn));
     for user in users {
         let built = policies.user(user);
-        let problems: Vec<String> = built.problems.iter().map(ToString::to_string).collect();
+        let problems = problems_of(&built);
         note(&user.arn, &problems);
         map.prepared.states.push(PrincipalState {
             named_set: named_set(&built.set, allow_all),
@@ -378,7 +395,7 @@ fn add_principals<'s>(
     roles.sort_by(|a, b| a.arn.cmp(&b.arn));
     for role in roles {
         let built = policies.role(role);
-        let mut problems: Vec<String> = built.problems.iter().map(ToString::to_string).collect();
+        let mut problems = problems_of(&built);
         let (role_trust, plan) = trust::analyze(role, &account.id);
         problems.extend(role_trust.problem.clone());
         note(&role.arn, &problems);
@@ -405,28 +422,37 @@ fn add_principals<'s>(
             problems,
         });
     }
-    for (problem, who) in problems_seen {
-        let (principal, message) = match who.as_slice() {
-            [one] => (
-                Some(one.clone()),
-                format!("policies incomplete, its cells may be wrong: {problem}"),
-            ),
-            many => (
-                None,
-                format!(
-                    "policies of {} principals incomplete, their cells may be wrong: {problem}",
-                    many.len()
-                ),
-            ),
-        };
-        map.gaps.push(MapGap {
-            account: Some(account.id.clone()),
-            region: None,
-            principal,
-            message,
-        });
-    }
+    map.gaps.extend(problem_gaps(&account.id, problems_seen));
     plans
+}
+
+/// One gap per distinct problem of an account's principals (a missing managed policy
+/// attached to many roles is said once, with how many it affects).
+fn problem_gaps(account: &str, problems: Vec<(String, Vec<String>)>) -> Vec<MapGap> {
+    problems
+        .into_iter()
+        .map(|(problem, who)| {
+            let (principal, message) = match who.as_slice() {
+                [one] => (
+                    Some(one.clone()),
+                    format!("policies incomplete, its cells may be wrong: {problem}"),
+                ),
+                many => (
+                    None,
+                    format!(
+                        "policies of {} principals incomplete, their cells may be wrong: {problem}",
+                        many.len()
+                    ),
+                ),
+            };
+            MapGap {
+                account: Some(account.to_owned()),
+                region: None,
+                principal,
+                message,
+            }
+        })
+        .collect()
 }
 
 /// Builds the map of a snapshot.

@@ -158,11 +158,13 @@ impl Grant {
         if self.paths.is_empty() {
             "any path".to_owned()
         } else {
-            self.paths
-                .iter()
-                .map(|p| p.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            let names: Vec<&str> = self.paths.iter().map(|p| p.as_str()).collect();
+            match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => {
+                    format!("{} and {last}", rest.join(", "))
+                }
+                _ => names.join(""),
+            }
         }
     }
 }
@@ -197,6 +199,8 @@ pub struct Expectations {
     /// The file, as given (for messages).
     pub path: String,
     pub rules: Vec<ExpectRule>,
+    /// The file's text as read (the evidence bundle keeps it).
+    pub text: String,
 }
 
 /// How the expectations judge one cell.
@@ -306,6 +310,7 @@ impl Expectations {
         Ok(Expectations {
             path: path.to_owned(),
             rules,
+            text: text.to_owned(),
         })
     }
 
@@ -322,16 +327,18 @@ impl Expectations {
             if let Some(deny) = &rule.deny
                 && deny.covers(principal, cell.path)
             {
-                return Judgement::Unexpected {
-                    rule,
-                    why: format!(
-                        "{} denies {} to {} on {}",
-                        rule.label(&self.path),
-                        deny.describe_paths(),
-                        deny.describe_principals(),
-                        rule.instances.describe()
-                    ),
-                };
+                let mut why = format!(
+                    "{} denies {}",
+                    rule.label(&self.path),
+                    deny.describe_paths()
+                );
+                if !deny.principals.is_empty() {
+                    let _ = write!(why, " to {}", deny.describe_principals());
+                }
+                if rule.instances != Selector::default() {
+                    let _ = write!(why, " on {}", rule.instances.describe());
+                }
+                return Judgement::Unexpected { rule, why };
             }
         }
         let allows: Vec<&ExpectRule> = applicable
@@ -354,7 +361,7 @@ impl Expectations {
             .filter_map(|r| {
                 r.allow
                     .as_ref()
-                    .map(|a| format!("{} to {}", a.describe_principals(), a.describe_paths()))
+                    .map(|a| format!("{} ({})", a.describe_principals(), a.describe_paths()))
             })
             .collect();
         Judgement::Unexpected {

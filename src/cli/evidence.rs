@@ -133,7 +133,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
             sha256: sha256_hex(bytes),
             bundled_as: bundle::CONFIG.to_owned(),
         });
-    let scope = Scope::new(
+    let mut scope = Scope::new(
         &snapshot,
         input,
         config_file,
@@ -141,6 +141,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
         fail_on,
         args.rules.allow_incomplete || config.allow_incomplete,
     );
+    let expectations = config.access_expectations.as_deref();
+    scope.access_expectations = expectations.map(|e| ConfigFile {
+        path: e.path.clone(),
+        sha256: sha256_hex(e.text.as_bytes()),
+        bundled_as: bundle::EXPECTATIONS.to_owned(),
+    });
+    let access = crate::access::compute(&snapshot);
     let registry = Registry::builtin().map_err(|e| anyhow!("{e}"))?;
     let built = bundle::build(
         &Contents {
@@ -150,6 +157,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
             registry,
             created_at,
             config: config_bytes.as_deref(),
+            access: Some(&access),
+            expectations,
         },
         key.as_ref(),
     );

@@ -31,9 +31,11 @@ pub const REPORT_MD: &str = "report.md";
 pub const RULES: &str = "rules.json";
 pub const CONTROLS: &str = "controls.json";
 pub const CONFIG: &str = "nobastion.toml";
+pub const ACCESS_CSV: &str = "access.csv";
+pub const EXPECTATIONS: &str = "access-expectations.yaml";
 
 /// Every name a bundle written by this version can contain.
-pub const KNOWN_FILES: [&str; 11] = [
+pub const KNOWN_FILES: [&str; 13] = [
     SNAPSHOT,
     FINDINGS_JSON,
     FINDINGS_SARIF,
@@ -43,6 +45,8 @@ pub const KNOWN_FILES: [&str; 11] = [
     RULES,
     CONTROLS,
     CONFIG,
+    ACCESS_CSV,
+    EXPECTATIONS,
     MANIFEST,
     SIGNATURE,
 ];
@@ -62,6 +66,11 @@ pub struct Contents<'a> {
     pub created_at: DateTime<Utc>,
     /// The configuration file's bytes, when one was used.
     pub config: Option<&'a [u8]>,
+    /// The access map of the snapshot (access.csv, the reports' "Who can get a shell").
+    pub access: Option<&'a crate::access::AccessMap>,
+    /// The access expectations the run judged against (IAM010), bundled as
+    /// access-expectations.yaml.
+    pub expectations: Option<&'a crate::access::expect::Expectations>,
 }
 
 /// A bundle in memory.
@@ -133,12 +142,20 @@ pub fn build(contents: &Contents<'_>, key: Option<&SigningKey>) -> Bundle {
     let report = contents.report;
     let not_run = rules_not_run(contents.registry, report);
     let controls = controls::compute(report.findings, report.rules, &not_run);
+    let violations = contents
+        .access
+        .zip(contents.expectations)
+        .map(|(map, e)| e.violations(map));
     let view = ReportView {
         report,
         scope: Some(contents.scope),
         controls: &controls,
         not_run: not_run.clone(),
         created_at: Some(contents.created_at),
+        access: contents.access.map(|map| super::AccessSection {
+            map,
+            violations: violations.as_deref(),
+        }),
     };
 
     let mut files = BTreeMap::new();
@@ -173,6 +190,19 @@ pub fn build(contents: &Contents<'_>, key: Option<&SigningKey>) -> Bundle {
     );
     if let Some(config) = contents.config {
         files.insert(CONFIG.to_owned(), config.to_vec());
+    }
+    if let Some(map) = contents.access {
+        let mut access_view = crate::report::access::AccessView::full(map);
+        if let (Some(e), Some(v)) = (contents.expectations, violations.as_deref()) {
+            access_view.violations = Some((e.path.as_str(), v));
+        }
+        files.insert(
+            ACCESS_CSV.to_owned(),
+            crate::report::access::csv(&access_view).into_bytes(),
+        );
+    }
+    if let Some(e) = contents.expectations {
+        files.insert(EXPECTATIONS.to_owned(), e.text.clone().into_bytes());
     }
 
     let manifest = Manifest {

@@ -45,6 +45,17 @@ pub struct ReportView<'a> {
     pub not_run: Vec<&'a RuleMeta>,
     /// When the report was made (recorded once per bundle).
     pub created_at: Option<DateTime<Utc>>,
+    /// The access map ("Who can get a shell"), with the grants the access expectations do
+    /// not allow; evidence bundles have it, `check --format markdown` does not.
+    pub access: Option<AccessSection<'a>>,
+}
+
+/// The access map as the reports show it.
+#[derive(Clone, Copy)]
+pub struct AccessSection<'a> {
+    pub map: &'a crate::access::AccessMap,
+    /// Unexpected grants (IAM010), when expectations were given.
+    pub violations: Option<&'a [crate::access::expect::Violation]>,
 }
 
 /// One rule's part of a report: what it checked and what it found.

@@ -107,6 +107,9 @@ pub struct Scope {
     pub collection_errors: Vec<CollectionError>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<ConfigFile>,
+    /// The access expectations file (`[access] expect`) the IAM010 rule judged against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_expectations: Option<ConfigFile>,
     pub rules: RulesScope,
 }
 
@@ -167,6 +170,7 @@ impl Scope {
             regions,
             collection_errors: metadata.errors.clone(),
             config,
+            access_expectations: None,
             rules: RulesScope {
                 ran: rules.iter().map(|r| r.meta.id.clone()).collect(),
                 fail_on,

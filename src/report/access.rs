@@ -757,3 +757,221 @@ fn gaps_markdown(map: &AccessMap, out: &mut String, level: usize) {
         out.push('\n');
     }
 }
+
+/// How many grants the HTML and Markdown reports list before pointing at access.csv.
+pub const REPORT_LIMIT: usize = 1000;
+
+/// The rows the evidence reports show: (cell, explanation conditions or access, via,
+/// deciding statements, the violation when unexpected).
+struct ReportRow<'a> {
+    cell: &'a Cell,
+    access: String,
+    via: String,
+    statements: Vec<String>,
+    unexpected: Option<&'a Violation>,
+}
+
+fn report_rows<'a>(map: &'a AccessMap, violations: Option<&'a [Violation]>) -> Vec<ReportRow<'a>> {
+    let mut explainer = map.explainer();
+    map.cells
+        .iter()
+        .take(REPORT_LIMIT)
+        .map(|c| {
+            let e = explainer.explain(c);
+            let access = match e.conditions() {
+                Some(cond) if c.access == Access::Conditional => cond,
+                Some(cond) => format!("indeterminate: {cond}"),
+                None => c.access.as_str().to_owned(),
+            };
+            ReportRow {
+                cell: c,
+                access,
+                via: map.via(c).join(", "),
+                statements: e
+                    .granting_statements()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                unexpected: violations.and_then(|v| v.iter().find(|v| v.cell == *c)),
+            }
+        })
+        .collect()
+}
+
+fn report_intro(section: &crate::evidence::AccessSection<'_>) -> (String, Vec<String>) {
+    let map = section.map;
+    let count = |a: Access| map.cells.iter().filter(|c| c.access == a).count();
+    let reached: BTreeSet<u32> = map.cells.iter().map(|c| c.instance).collect();
+    let unreached: Vec<String> = map
+        .instances
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !reached.contains(&u32::try_from(*i).unwrap_or(u32::MAX)))
+        .map(|(_, i)| i.label())
+        .collect();
+    let mut lines = vec![format!(
+        "{} managed instance(s), {} IAM user(s) and role(s); {} grant(s): {} allowed, {} allowed if conditions unknown at scan time hold, {} indeterminate.",
+        map.instances.len(),
+        map.principals.len(),
+        map.cells.len(),
+        count(Access::Allowed),
+        count(Access::Conditional),
+        count(Access::Indeterminate)
+    )];
+    if let Some(v) = section.violations {
+        lines.push(format!(
+            "{} grant(s) are not allowed by the access expectations (IAM010).",
+            v.len()
+        ));
+    }
+    if map.cells.len() > REPORT_LIMIT {
+        lines.push(format!(
+            "The first {REPORT_LIMIT} grants are listed here; access.csv has all {}.",
+            map.cells.len()
+        ));
+    }
+    (
+        "For every managed instance (running and online in Systems Manager), the IAM users and roles that can open a shell on it and how: StartSession with the default shell or another session document, SendCommand with a shell document, EC2 Instance Connect. Each request was evaluated with the instance's ARN and tags through identity, group and boundary policies and SCPs. \"allowed if\" names conditions the scanner cannot know (source IP, MFA, session tags).".to_owned(),
+        {
+            if !unreached.is_empty() {
+                lines.push(format!("Nobody can get a shell on: {}.", unreached.join(", ")));
+            }
+            lines
+        },
+    )
+}
+
+/// The "Who can get a shell" section of report.html.
+pub fn access_html(out: &mut String, section: &crate::evidence::AccessSection<'_>) {
+    use super::html::escape;
+    let map = section.map;
+    let (intro, lines) = report_intro(section);
+    let _ = write!(out, "<p>{}</p>", escape(&intro));
+    for line in &lines {
+        let _ = write!(out, "<p>{}</p>", escape(line));
+    }
+    let rows = report_rows(map, section.violations);
+    let mut current: Option<u32> = None;
+    for row in &rows {
+        if current != Some(row.cell.instance) {
+            if current.is_some() {
+                out.push_str("</tbody></table>");
+            }
+            current = Some(row.cell.instance);
+            let i = map.instance(row.cell);
+            let _ = write!(
+                out,
+                "<h3>{}</h3><p class=\"muted\">{} · {}/{} · {} · SSM {}</p><table><thead><tr><th>Principal</th><th>Path</th><th>Access</th><th>Via</th><th>Deciding statements</th></tr></thead><tbody>",
+                escape(&i.label()),
+                escape(&i.arn),
+                escape(&i.account),
+                escape(&i.region),
+                escape(&i.tags_label()),
+                i.ssm.as_str()
+            );
+        }
+        let p = map.principal(row.cell);
+        let mut who = escape(&principal_label(p));
+        for entry in p.entry_points() {
+            let _ = write!(who, "<br><span class=\"muted\">← {}</span>", escape(&entry));
+        }
+        if let Some(v) = row.unexpected {
+            let _ = write!(
+                who,
+                "<br><span class=\"st fail\">unexpected</span> <span class=\"muted\">IAM010, expectation rule {} (line {})</span>",
+                v.rule, v.rule_line
+            );
+        }
+        let statements: Vec<String> = row.statements.iter().map(|s| escape(s)).collect();
+        let _ = write!(
+            out,
+            "<tr><td>{who}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            row.cell.path,
+            escape(&row.access),
+            escape(&row.via),
+            statements.join("<br>")
+        );
+    }
+    if current.is_some() {
+        out.push_str("</tbody></table>");
+    }
+    let roles: Vec<&Principal> = map
+        .principals
+        .iter()
+        .filter(|p| !p.entry_points().is_empty())
+        .collect();
+    if !roles.is_empty() {
+        out.push_str("<h3>Roles reachable from outside the account</h3><table><thead><tr><th>Role</th><th>Entry points</th></tr></thead><tbody>");
+        for role in roles {
+            let entries: Vec<String> = role.entry_points().iter().map(|e| escape(e)).collect();
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                escape(role.short()),
+                entries.join("<br>")
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    if !map.gaps.is_empty() || !map.notes.is_empty() {
+        out.push_str("<div class=\"note\">");
+        for g in &map.gaps {
+            let _ = write!(out, "<p>Incomplete: {}</p>", escape(&g.describe()));
+        }
+        for n in &map.notes {
+            let _ = write!(out, "<p>{}</p>", escape(n));
+        }
+        out.push_str("</div>");
+    }
+}
+
+/// The "Who can get a shell" section of report.md.
+pub fn access_markdown(out: &mut String, section: &crate::evidence::AccessSection<'_>) {
+    let map = section.map;
+    let (intro, lines) = report_intro(section);
+    let _ = writeln!(out, "{}\n", md(&intro));
+    for line in &lines {
+        let _ = writeln!(out, "{}\n", md(line));
+    }
+    let rows = report_rows(map, section.violations);
+    let mut current: Option<u32> = None;
+    for row in &rows {
+        if current != Some(row.cell.instance) {
+            current = Some(row.cell.instance);
+            let i = map.instance(row.cell);
+            let _ = writeln!(
+                out,
+                "\n### {}\n\n{} · {}/{} · {} · SSM {}\n\n| Principal | Path | Access | Via | Deciding statements |\n|---|---|---|---|---|",
+                md(&i.label()),
+                md(&i.arn),
+                md(&i.account),
+                md(&i.region),
+                md(&i.tags_label()),
+                i.ssm.as_str()
+            );
+        }
+        let p = map.principal(row.cell);
+        let mut who = md(&principal_label(p));
+        for entry in p.entry_points() {
+            let _ = write!(who, "<br>← {}", md(&entry));
+        }
+        if let Some(v) = row.unexpected {
+            let _ = write!(
+                who,
+                "<br>**unexpected** (IAM010, expectation rule {}, line {})",
+                v.rule, v.rule_line
+            );
+        }
+        let statements: Vec<String> = row.statements.iter().map(|s| md(s)).collect();
+        let _ = writeln!(
+            out,
+            "| {who} | {} | {} | {} | {} |",
+            row.cell.path,
+            md(&row.access),
+            md(&row.via),
+            statements.join("<br>")
+        );
+    }
+    out.push('\n');
+    gaps_markdown(map, out, 3);
+}

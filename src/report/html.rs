@@ -333,8 +333,11 @@ fn sections(view: &ReportView<'_>) -> Vec<(&'static str, &'static str, SectionFn
         ("summary", "Summary", summary as SectionFn),
         ("controls", "Controls", controls),
         ("rules", "Findings by rule", rules),
-        ("waived", "Waived findings", waived),
     ]);
+    if view.access.is_some() {
+        list.push(("access", "Who can get a shell", access));
+    }
+    list.push(("waived", "Waived findings", waived));
     if !view.not_run.is_empty() {
         list.push(("not-run", "Rules not run", not_run));
     }
@@ -425,6 +428,12 @@ fn rules(out: &mut String, view: &ReportView<'_>) {
     }
 }
 
+fn access(out: &mut String, view: &ReportView<'_>) {
+    if let Some(section) = &view.access {
+        super::access::access_html(out, section);
+    }
+}
+
 fn not_run(out: &mut String, view: &ReportView<'_>) {
     out.push_str("<p>These catalog rules were not selected for this run; the controls they map are shown as not assessed.</p><table><thead><tr><th>Rule</th><th>Title</th><th>Severity</th></tr></thead><tbody>");
     for meta in &view.not_run {
@@ -452,6 +461,16 @@ fn scope(out: &mut String, view: &ReportView<'_>) {
         scope_table(out, scope, view.created_at);
         accounts_tables(out, scope);
     }
+}
+
+/// A file the bundle includes: where it came from, its name in the bundle, its hash.
+fn bundled_file(file: &crate::evidence::scope::ConfigFile) -> String {
+    format!(
+        "<code>{}</code>, included as <code>{}</code><br><span class=\"muted\">sha256 {}</span>",
+        escape(&file.path),
+        escape(&file.bundled_as),
+        escape(&file.sha256)
+    )
 }
 
 /// How the snapshot says it was made.
@@ -515,18 +534,14 @@ fn scope_table(
     if let Some(description) = &scope.description {
         kv(out, "Description", &escape(description));
     }
-    let config = scope.config.as_ref().map_or_else(
-        || "none (defaults)".to_owned(),
-        |c| {
-            format!(
-                "<code>{}</code>, included as <code>{}</code><br><span class=\"muted\">sha256 {}</span>",
-                escape(&c.path),
-                escape(&c.bundled_as),
-                escape(&c.sha256)
-            )
-        },
-    );
+    let config = scope
+        .config
+        .as_ref()
+        .map_or_else(|| "none (defaults)".to_owned(), bundled_file);
     kv(out, "Configuration", &config);
+    if let Some(e) = &scope.access_expectations {
+        kv(out, "Access expectations", &bundled_file(e));
+    }
     kv(
         out,
         "Tool",

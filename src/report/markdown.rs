@@ -125,6 +125,10 @@ pub fn render(view: &ReportView<'_>) -> String {
     for section in view.rule_sections() {
         rule(&mut out, &section);
     }
+    if let Some(section) = &view.access {
+        heading(&mut out, "Who can get a shell");
+        super::access::access_markdown(&mut out, section);
+    }
     heading(&mut out, "Waived findings");
     waived(&mut out, report);
     if !view.not_run.is_empty() {
@@ -192,6 +196,15 @@ fn scope(out: &mut String, view: &ReportView<'_>) {
         },
     );
     rows.push(("Configuration", config));
+    if let Some(e) = &scope.access_expectations {
+        rows.push((
+            "Access expectations",
+            format!(
+                "{} (sha256 {}), included as {}",
+                e.path, e.sha256, e.bundled_as
+            ),
+        ));
+    }
     rows.push((
         "Tool",
         format!("{} {}", scope.tool.name, scope.tool.version),
@@ -527,6 +540,7 @@ pub fn render_report(report: &Report<'_>) -> String {
         controls: &view_controls,
         not_run,
         created_at: None,
+        access: None,
     };
     render(&view)
 }

@@ -11,6 +11,9 @@
 //!     config: |                    # optional nobastion.toml text
 //!       [thresholds]
 //!       idle-session-timeout-minutes = 15
+//!     access_expect: |             # optional access expectations (IAM010), YAML text
+//!       - instances: {tags: {Env: prod}}
+//!         allow: {principals: ["arn:aws:iam::*:role/ops"]}
 //!     snapshot: { accounts: [...] }  # schema_version is filled in
 //! ```
 //!
@@ -45,6 +48,8 @@ struct Example {
     select: Vec<String>,
     #[serde(default)]
     config: Option<String>,
+    #[serde(default)]
+    access_expect: Option<String>,
     snapshot: Value,
 }
 
@@ -137,6 +142,18 @@ fn run_one(registry: &Registry, rule: &str, example: &Example) -> ExampleReport 
         },
         None => Config::default(),
     };
+    let mut config = config;
+    if let Some(text) = &example.access_expect {
+        match crate::access::expect::Expectations::parse(text, "expect.yaml") {
+            Ok(e) => config.access_expectations = Some(std::sync::Arc::new(e)),
+            Err(e) => {
+                report
+                    .problems
+                    .push(format!("access expectations do not parse: {e}"));
+                return report;
+            }
+        }
+    }
     let mut selectors = vec![rule.to_owned()];
     selectors.extend(example.select.iter().cloned());
     let selection = match Selection::new(Some(&selectors), &[], registry) {

@@ -12,6 +12,7 @@ pub(crate) mod destinations;
 mod ec2001;
 mod ec2003;
 mod ec2004;
+mod iam010;
 pub(crate) mod kms;
 mod log001;
 mod log004;
@@ -61,5 +62,6 @@ pub(crate) fn checks() -> Vec<&'static dyn Check> {
         &aud001::Aud001,
         &aud002::Aud002,
         &aud003::Aud003,
+        &iam010::Iam010,
     ]
 }
