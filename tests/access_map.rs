@@ -167,7 +167,21 @@ fn find<'a>(map: &'a Value, instance: &str, principal: &str, path: &str) -> &'a 
 
 #[test]
 fn conditions_and_explanations_name_the_statements() {
-    let (_, map) = json(&["access", "--snapshot", FIXTURE, "--format", "json"]);
+    let (_, plain) = json(&["access", "--snapshot", FIXTURE, "--format", "json"]);
+    let cell = find(&plain, "i-eu1", "user/ops-bob", "shell");
+    assert_eq!(cell["statements"][0]["sid"], "StartOnProd", "{cell}");
+    assert!(
+        cell.get("explanation").is_none(),
+        "the matrix is compact without --explain"
+    );
+    let (_, map) = json(&[
+        "access",
+        "--snapshot",
+        FIXTURE,
+        "--format",
+        "json",
+        "--explain",
+    ]);
     let carol = find(&map, "i-prod1", "user/cond-carol", "port-forwarding");
     let conditions = carol["conditions"].as_str().unwrap();
     assert!(

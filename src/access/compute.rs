@@ -28,6 +28,7 @@ use crate::model::{DocumentOwner, Section, Snapshot};
 use crate::policy::requests::{
     self, AccessCheck, RequestKind, access_check_enforced, access_check_shape,
     account_document_arn, action, aws_document_arn, identity_mentions, scan_time_context,
+    without_start_session_facts,
 };
 use crate::policy::{AccountPolicies, ActionName, Context, Request, decide};
 
@@ -303,6 +304,8 @@ fn add_instances(map: &mut AccessMap, account: &crate::model::Account) {
         let means = means_for_region(&account.partition, region, &account.id, &mut map.gaps);
         let mut start_base = scan_time_context(RequestKind::Ssm, &region.name, &account.id);
         start_base.insert(requests::DOCUMENT_ACCESS_CHECK, "true");
+        let mut ssm_base = scan_time_context(RequestKind::Ssm, &region.name, &account.id);
+        without_start_session_facts(&mut ssm_base);
         let plan_index = u32::try_from(map.prepared.regions.len()).unwrap_or(u32::MAX);
         let mut indexes = Vec::with_capacity(found.instances.len());
         for instance in found.instances {
@@ -315,7 +318,7 @@ fn add_instances(map: &mut AccessMap, account: &crate::model::Account) {
             account: account.id.clone(),
             means,
             start_base,
-            ssm_base: scan_time_context(RequestKind::Ssm, &region.name, &account.id),
+            ssm_base,
             connect_base: scan_time_context(
                 RequestKind::InstanceConnect,
                 &region.name,

@@ -11,7 +11,8 @@ use super::compute::MeansKind;
 use super::{Access, AccessMap, Cell, both};
 use crate::policy::requests::{AccessCheck, access_check_enforced};
 use crate::policy::{
-    ConditionalAccess, Context, Decision, Evaluation, Layer, Request, StatementRef, evaluate,
+    ActionName, ConditionalAccess, Context, Decision, Evaluation, Layer, Request, StatementRef,
+    evaluate,
 };
 
 /// One authorization of a means (`target` or `document`).
@@ -25,6 +26,9 @@ pub struct CheckExplanation {
     pub statements: Vec<StatementRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conditional: Option<ConditionalAccess>,
+    /// `conditional` as a sentence ("allowed if …"), rendered once.
+    #[serde(skip)]
+    conditions_text: Option<String>,
 }
 
 impl CheckExplanation {
@@ -36,6 +40,7 @@ impl CheckExplanation {
             decision: e.decision,
             reason: e.reason,
             statements: e.statements,
+            conditions_text: e.conditional.as_ref().map(ToString::to_string),
             conditional: e.conditional,
         }
     }
@@ -62,11 +67,7 @@ impl MeansExplanation {
                 .map(|c| c.reason.clone()),
             Access::Conditional => {
                 let mut parts: Vec<String> = Vec::new();
-                for text in self
-                    .checks
-                    .iter()
-                    .filter_map(|c| c.conditional.as_ref().map(ToString::to_string))
-                {
+                for text in self.checks.iter().filter_map(|c| c.conditions_text.clone()) {
                     if !parts.contains(&text) {
                         parts.push(text);
                     }
@@ -139,10 +140,22 @@ impl CellExplanation {
     }
 }
 
-/// Explains cells, keeping each principal's base contexts per region between calls.
+/// Explains cells. Evaluations are kept between calls: document checks per principal,
+/// region and document (they do not depend on the instance), target checks for the last
+/// (principal, instance) — cells come sorted by instance and principal, so the paths of one
+/// row share them — and base contexts per principal and region.
 pub struct Explainer<'m> {
     map: &'m AccessMap,
     bases: HashMap<(usize, usize), [Context; 3]>,
+    documents: HashMap<(usize, usize, usize), CheckExplanation>,
+    /// The last (principal, instance) and its target checks.
+    targets: Option<TargetChecks>,
+}
+
+/// The target checks of one (principal, instance), by action.
+struct TargetChecks {
+    key: (usize, usize),
+    checks: Vec<(String, CheckExplanation)>,
 }
 
 impl<'m> Explainer<'m> {
@@ -150,7 +163,63 @@ impl<'m> Explainer<'m> {
         Explainer {
             map,
             bases: HashMap::new(),
+            documents: HashMap::new(),
+            targets: None,
         }
+    }
+
+    /// The target check of `action` on the cell's instance.
+    fn target(
+        &mut self,
+        (p, i): (usize, usize),
+        action: &ActionName,
+        context: &Context,
+        base: &Context,
+    ) -> CheckExplanation {
+        if self.targets.as_ref().is_none_or(|t| t.key != (p, i)) {
+            self.targets = Some(TargetChecks {
+                key: (p, i),
+                checks: Vec::new(),
+            });
+        }
+        if let Some(hit) = self
+            .targets
+            .as_ref()
+            .and_then(|t| t.checks.iter().find(|(a, _)| a == action.as_str()))
+        {
+            return hit.1.clone();
+        }
+        let map = self.map;
+        let instance = &map.instances[i];
+        let e = evaluate(
+            &map.prepared.states[p].set,
+            &Request::new(action, &instance.arn, context).with_base_context(base),
+        );
+        let check = CheckExplanation::new("target", action.as_str(), &instance.arn, e);
+        if let Some(t) = self.targets.as_mut() {
+            t.checks.push((action.as_str().to_owned(), check.clone()));
+        }
+        check
+    }
+
+    /// The document check of means `bit` for a principal in a region.
+    fn document(
+        &mut self,
+        (p, r, bit): (usize, usize, usize),
+        action: &ActionName,
+        arn: &str,
+        base: &Context,
+    ) -> CheckExplanation {
+        if let Some(hit) = self.documents.get(&(p, r, bit)) {
+            return hit.clone();
+        }
+        let e = evaluate(
+            &self.map.prepared.states[p].set,
+            &Request::new(action, arn, &Context::new()).with_base_context(base),
+        );
+        let check = CheckExplanation::new("document", action.as_str(), arn, e);
+        self.documents.insert((p, r, bit), check.clone());
+        check
     }
 
     pub fn explain(&mut self, cell: &Cell) -> CellExplanation {
@@ -161,12 +230,12 @@ impl<'m> Explainer<'m> {
         let [start_base, ssm_base, connect_base] = self
             .bases
             .entry((p, r))
-            .or_insert_with(|| prepared.bases(p, r));
+            .or_insert_with(|| prepared.bases(p, r))
+            .clone();
         let set = &prepared.states[p].set;
         let instance = &map.instances[i];
         let (ssm_ctx, connect_ctx) = &prepared.instance_contexts[i];
         let plan = &prepared.regions[r];
-        let empty = Context::new();
         let start = &prepared.actions.start;
         let send = &prepared.actions.send;
         let mut means = Vec::new();
@@ -177,16 +246,7 @@ impl<'m> Explainer<'m> {
             let mut checks = Vec::new();
             match &m.kind {
                 MeansKind::SessionDocument { arn, default_shell } => {
-                    let target = evaluate(
-                        set,
-                        &Request::new(start, &instance.arn, ssm_ctx).with_base_context(start_base),
-                    );
-                    checks.push(CheckExplanation::new(
-                        "target",
-                        start.as_str(),
-                        &instance.arn,
-                        target,
-                    ));
+                    checks.push(self.target((p, i), start, ssm_ctx, &start_base));
                     let needs = !*default_shell
                         || match prepared.access_checks[p] {
                             AccessCheck::Never => false,
@@ -194,42 +254,15 @@ impl<'m> Explainer<'m> {
                             AccessCheck::PerInstance => access_check_enforced(set, &instance.arn),
                         };
                     if needs {
-                        let doc = evaluate(
-                            set,
-                            &Request::new(start, arn, &empty).with_base_context(start_base),
-                        );
-                        checks.push(CheckExplanation::new("document", start.as_str(), arn, doc));
+                        checks.push(self.document((p, r, bit), start, arn, &start_base));
                     }
                 }
                 MeansKind::CommandDocument { arn } => {
-                    let target = evaluate(
-                        set,
-                        &Request::new(send, &instance.arn, ssm_ctx).with_base_context(ssm_base),
-                    );
-                    checks.push(CheckExplanation::new(
-                        "target",
-                        send.as_str(),
-                        &instance.arn,
-                        target,
-                    ));
-                    let doc = evaluate(
-                        set,
-                        &Request::new(send, arn, &empty).with_base_context(ssm_base),
-                    );
-                    checks.push(CheckExplanation::new("document", send.as_str(), arn, doc));
+                    checks.push(self.target((p, i), send, ssm_ctx, &ssm_base));
+                    checks.push(self.document((p, r, bit), send, arn, &ssm_base));
                 }
                 MeansKind::Action { action } => {
-                    let e = evaluate(
-                        set,
-                        &Request::new(action, &instance.arn, connect_ctx)
-                            .with_base_context(connect_base),
-                    );
-                    checks.push(CheckExplanation::new(
-                        "target",
-                        action.as_str(),
-                        &instance.arn,
-                        e,
-                    ));
+                    checks.push(self.target((p, i), action, connect_ctx, &connect_base));
                 }
             }
             let access = checks

@@ -71,6 +71,10 @@ pub struct Args {
     /// Exit 0 even with unexpected grants or gaps (input errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,
+    /// JSON: add each cell's per-check explanation (actions, resources, reasons) in the
+    /// matrix view too (focused views always have it; large for big accounts).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
@@ -82,6 +86,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
     let snapshot = Snapshot::load(&args.snapshot)?;
     let map = access::compute(&snapshot);
     let mut view = select(&map, args)?;
+    view.explain = args.explain;
     let violations = expectations.as_ref().map(|e| e.violations(&map));
     let definite = violations
         .as_ref()

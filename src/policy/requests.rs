@@ -142,6 +142,13 @@ pub(crate) fn scan_time_context(kind: RequestKind, region: &str, account: &str) 
     ctx
 }
 
+/// The other Session Manager requests of a path (`SendCommand`): Session Manager sets
+/// `ssm:SessionDocumentAccessCheck` on `StartSession` only, so it is absent there (a
+/// `BoolIfExists` on it holds) rather than unknown.
+pub(crate) fn without_start_session_facts(ctx: &mut Context) -> &mut Context {
+    ctx.set_absent(DOCUMENT_ACCESS_CHECK)
+}
+
 /// Sets a resource tag under every prefix of a request kind.
 pub(crate) fn insert_tag(ctx: &mut Context, prefixes: &[&str], key: &str, value: &str) {
     for prefix in prefixes {

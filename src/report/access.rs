@@ -57,6 +57,8 @@ pub struct AccessView<'a> {
     /// Unexpected grants, when expectations were given (and the file).
     pub violations: Option<(&'a str, &'a [Violation])>,
     pub exit_code: u8,
+    /// JSON: the per-check explanation of every cell, also in the matrix view.
+    pub explain: bool,
 }
 
 impl<'a> AccessView<'a> {
@@ -70,6 +72,7 @@ impl<'a> AccessView<'a> {
             paths: Path::ALL.to_vec(),
             violations: None,
             exit_code: 0,
+            explain: false,
         }
     }
 
@@ -103,11 +106,7 @@ impl<'a> AccessView<'a> {
 pub fn render(format: AccessFormat, view: &AccessView<'_>) -> String {
     match format {
         AccessFormat::Table => table(view),
-        AccessFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&json_document(view)).unwrap_or_default();
-            text.push('\n');
-            text
-        }
+        AccessFormat::Json => json(view),
         AccessFormat::Csv => csv(view),
         AccessFormat::Markdown => markdown(view),
     }
@@ -502,11 +501,13 @@ fn gaps_text(map: &AccessMap, out: &mut String) {
     }
 }
 
-/// The JSON document (docs/access.md#json).
-pub fn json_document(view: &AccessView<'_>) -> Value {
+/// The JSON document (docs/access.md#json): one member per line, one cell per line, written
+/// as it goes (a full matrix can hold a million grants). Cells carry the deciding statements
+/// and residual conditions; the per-check explanation (actions, resources, reasons) is added
+/// in focused views and with `explain`.
+pub fn json(view: &AccessView<'_>) -> String {
     let map = view.map;
     let cells = view.cells();
-    let mut explainer = map.explainer();
     let in_cells_i: BTreeSet<usize> = cells.iter().map(|c| c.instance as usize).collect();
     let in_cells_p: BTreeSet<usize> = cells.iter().map(|c| c.principal as usize).collect();
     let instances: Vec<&crate::access::Instance> = view
@@ -521,55 +522,105 @@ pub fn json_document(view: &AccessView<'_>) -> Value {
         .filter(|p| view.focus != Focus::Instances || in_cells_p.contains(p))
         .map(|&p| &map.principals[p])
         .collect();
-    let cells_json: Vec<Value> = cells
-        .iter()
-        .map(|c| {
-            let e = explainer.explain(c);
-            let instance = map.instance(c);
+    let count = |a: Access| cells.iter().filter(|c| c.access == a).count();
+    let mut members: Vec<(&str, Value)> = vec![
+        (
+            "tool",
+            json!({"name": super::TOOL_NAME, "version": super::TOOL_VERSION}),
+        ),
+        ("complete", json!(map.is_complete())),
+        ("exit_code", json!(view.exit_code)),
+        (
+            "view",
+            json!(match view.focus {
+                Focus::Matrix => "matrix",
+                Focus::Instances => "instances",
+                Focus::Principals => "principals",
+            }),
+        ),
+        (
+            "summary",
             json!({
-                "instance": instance.id,
-                "instance_arn": instance.arn,
-                "principal": map.principal(c).arn,
-                "path": c.path,
-                "access": c.access,
-                "via": map.via(c),
-                "conditions": e.conditions(),
-                "explanation": e.means,
-            })
-        })
-        .collect();
-    let mut doc = json!({
-        "tool": {"name": super::TOOL_NAME, "version": super::TOOL_VERSION},
-        "complete": map.is_complete(),
-        "exit_code": view.exit_code,
-        "view": match view.focus {
-            Focus::Matrix => "matrix",
-            Focus::Instances => "instances",
-            Focus::Principals => "principals",
-        },
-        "summary": {
-            "instances": instances.len(),
-            "principals": principals.len(),
-            "grants": cells.len(),
-            "allowed": cells.iter().filter(|c| c.access == Access::Allowed).count(),
-            "allowed_if": cells.iter().filter(|c| c.access == Access::Conditional).count(),
-            "indeterminate": cells.iter().filter(|c| c.access == Access::Indeterminate).count(),
-        },
-        "paths": view.paths.iter().map(|p| json!({"id": p, "description": p.describe()})).collect::<Vec<_>>(),
-        "accounts": map.accounts,
-        "instances": instances,
-        "principals": principals,
-        "cells": cells_json,
-        "gaps": map.gaps,
-        "notes": map.notes,
-    });
-    if let (Some((file, violations)), Some(obj)) = (view.violations, doc.as_object_mut()) {
-        obj.insert(
-            "expectations".to_owned(),
-            json!({"file": file, "unexpected": violations}),
+                "instances": instances.len(),
+                "principals": principals.len(),
+                "grants": cells.len(),
+                "allowed": count(Access::Allowed),
+                "allowed_if": count(Access::Conditional),
+                "indeterminate": count(Access::Indeterminate),
+            }),
+        ),
+        (
+            "paths",
+            json!(
+                view.paths
+                    .iter()
+                    .map(|p| json!({"id": p, "description": p.describe()}))
+                    .collect::<Vec<_>>()
+            ),
+        ),
+        ("accounts", json!(map.accounts)),
+        ("instances", json!(instances)),
+        ("principals", json!(principals)),
+    ];
+    let mut out = String::from("{\n");
+    let member = |out: &mut String, name: &str, value: &Value| {
+        let _ = writeln!(
+            out,
+            "  {}: {},",
+            Value::from(name),
+            serde_json::to_string(value).unwrap_or_default()
         );
+    };
+    for (name, value) in members.drain(..) {
+        member(&mut out, name, &value);
     }
-    doc
+    json_cells(view, &cells, &mut out);
+    member(&mut out, "gaps", &json!(map.gaps));
+    let last = match view.violations {
+        Some((file, violations)) => {
+            member(&mut out, "notes", &json!(map.notes));
+            (
+                "expectations",
+                json!({"file": file, "unexpected": violations}),
+            )
+        }
+        None => ("notes", json!(map.notes)),
+    };
+    let _ = write!(
+        out,
+        "  {}: {}\n}}\n",
+        Value::from(last.0),
+        serde_json::to_string(&last.1).unwrap_or_default()
+    );
+    out
+}
+
+/// The `cells` member, one cell per line.
+fn json_cells(view: &AccessView<'_>, cells: &[&Cell], out: &mut String) {
+    let map = view.map;
+    let mut explainer = map.explainer();
+    out.push_str("  \"cells\": [");
+    let explain = view.explain || view.focus != Focus::Matrix;
+    for (n, c) in cells.iter().enumerate() {
+        let e = explainer.explain(c);
+        let instance = map.instance(c);
+        let mut cell = json!({
+            "instance": instance.id,
+            "instance_arn": instance.arn,
+            "principal": map.principal(c).arn,
+            "path": c.path,
+            "access": c.access,
+            "via": map.via(c),
+            "conditions": e.conditions(),
+            "statements": e.statements(),
+        });
+        if explain && let Some(obj) = cell.as_object_mut() {
+            obj.insert("explanation".to_owned(), json!(e.means));
+        }
+        out.push_str(if n == 0 { "\n    " } else { ",\n    " });
+        out.push_str(&serde_json::to_string(&cell).unwrap_or_default());
+    }
+    out.push_str(if cells.is_empty() { "],\n" } else { "\n  ],\n" });
 }
 
 /// The CSV columns, in order (docs/access.md#csv).
