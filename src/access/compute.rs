@@ -18,6 +18,8 @@
 //! decisions of its path (the two authorizations; the default shell document only when
 //! `ssm:SessionDocumentAccessCheck` is enforced, see `policy::requests`).
 
+use std::sync::Arc;
+
 use super::instances::{region_instances, tag_contexts};
 use super::principals::{PrincipalState, allow_all, facts, named_set};
 use super::trust::{self, TrustPlan};
@@ -88,6 +90,8 @@ pub(crate) struct Prepared {
     pub(crate) instance_contexts: Vec<(Context, Context)>,
     pub(crate) access_checks: Vec<AccessCheck>,
     pub(crate) actions: Actions,
+    /// Per principal: (region plan, its base contexts) for the regions of its account.
+    pub(crate) principal_bases: Vec<Vec<(usize, Arc<[Context; 3]>)>>,
 }
 
 impl Prepared {
@@ -107,8 +111,18 @@ impl Prepared {
             .collect()
     }
 
-    /// The three bases of a principal in a region (principal facts added).
-    pub(crate) fn bases(&self, principal: usize, region: usize) -> [Context; 3] {
+    /// The three bases of a principal in a region (principal facts added), built once.
+    pub(crate) fn bases(&self, principal: usize, region: usize) -> Arc<[Context; 3]> {
+        self.principal_bases
+            .get(principal)
+            .and_then(|list| list.iter().find(|(r, _)| *r == region))
+            .map_or_else(
+                || Arc::new(self.build_bases(principal, region)),
+                |(_, b)| b.clone(),
+            )
+    }
+
+    fn build_bases(&self, principal: usize, region: usize) -> [Context; 3] {
         let plan = &self.regions[region];
         let facts = &self.states[principal].facts;
         [&plan.start_base, &plan.ssm_base, &plan.connect_base].map(|b| {
@@ -284,6 +298,7 @@ fn empty_map() -> AccessMap {
             instance_region: Vec::new(),
             instance_contexts: Vec::new(),
             access_checks: Vec::new(),
+            principal_bases: Vec::new(),
             actions: Actions {
                 start: action(requests::START_SESSION),
                 send: action(requests::SEND_COMMAND),
@@ -496,6 +511,18 @@ pub fn compute(snapshot: &Snapshot) -> AccessMap {
         .iter()
         .map(|s| access_check_shape(&s.set))
         .collect();
+    let principal_bases: Vec<Vec<(usize, Arc<[Context; 3]>)>> = (0..map.principals.len())
+        .map(|p| {
+            map.prepared
+                .regions
+                .iter()
+                .enumerate()
+                .filter(|(_, plan)| plan.account == map.principals[p].account)
+                .map(|(r, _)| (r, Arc::new(map.prepared.build_bases(p, r))))
+                .collect()
+        })
+        .collect();
+    map.prepared.principal_bases = principal_bases;
     map.cells = matrix(&map);
     // Same-account assumers of every role.
     let assumers = parallel(plans.len(), |i| {
@@ -568,9 +595,9 @@ struct PrincipalRegion<'a> {
     mentions: &'a Mentions,
     actions: &'a Actions,
     plan: &'a RegionPlan,
-    start_base: Context,
-    ssm_base: Context,
-    connect_base: Context,
+    start_base: &'a Context,
+    ssm_base: &'a Context,
+    connect_base: &'a Context,
     /// Per means: the document decision (instance-independent).
     documents: Vec<Option<Access>>,
 }
@@ -593,8 +620,8 @@ impl PrincipalRegion<'_> {
             let req = Request::new(action, &instance.arn, ssm_ctx).with_base_context(base);
             Access::of(decide(set, &req))
         };
-        let start_target = target(self.mentions.start, &self.actions.start, &self.start_base);
-        let send_target = target(self.mentions.send, &self.actions.send, &self.ssm_base);
+        let start_target = target(self.mentions.start, &self.actions.start, self.start_base);
+        let send_target = target(self.mentions.send, &self.actions.send, self.ssm_base);
         for (bit, means) in self.plan.means.iter().enumerate() {
             let access = match &means.kind {
                 MeansKind::SessionDocument { default_shell, .. } => {
@@ -620,7 +647,7 @@ impl PrincipalRegion<'_> {
                         continue;
                     }
                     let req = Request::new(action, &instance.arn, connect_ctx)
-                        .with_base_context(&self.connect_base);
+                        .with_base_context(self.connect_base);
                     Access::of(decide(set, &req))
                 }
             };
@@ -657,7 +684,8 @@ fn principal_cells(map: &AccessMap, p: usize) -> Vec<Cell> {
         if plan.account != map.principals[p].account {
             continue;
         }
-        let [start_base, ssm_base, connect_base] = prepared.bases(p, r);
+        let bases = prepared.bases(p, r);
+        let [start_base, ssm_base, connect_base] = &*bases;
         // Document checks do not depend on the instance.
         let documents: Vec<Option<Access>> = plan
             .means
@@ -665,11 +693,11 @@ fn principal_cells(map: &AccessMap, p: usize) -> Vec<Cell> {
             .map(|m| match &m.kind {
                 MeansKind::SessionDocument { arn, .. } if mentions.start => Access::of(decide(
                     set,
-                    &Request::new(&actions.start, arn, &empty).with_base_context(&start_base),
+                    &Request::new(&actions.start, arn, &empty).with_base_context(start_base),
                 )),
                 MeansKind::CommandDocument { arn } if mentions.send => Access::of(decide(
                     set,
-                    &Request::new(&actions.send, arn, &empty).with_base_context(&ssm_base),
+                    &Request::new(&actions.send, arn, &empty).with_base_context(ssm_base),
                 )),
                 _ => None,
             })

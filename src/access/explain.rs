@@ -4,6 +4,7 @@
 //! "allowed if" cells the residual conditions.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -51,7 +52,17 @@ impl CheckExplanation {
 pub struct MeansExplanation {
     pub via: String,
     pub access: Access,
-    pub checks: Vec<CheckExplanation>,
+    /// Shared with the explainer's cache: the target check of one instance serves every
+    /// path of the row, a document check every instance of the region.
+    #[serde(serialize_with = "shared_checks")]
+    pub checks: Vec<Arc<CheckExplanation>>,
+}
+
+fn shared_checks<S: serde::Serializer>(
+    checks: &[Arc<CheckExplanation>],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(checks.iter().map(|c| &**c))
 }
 
 impl MeansExplanation {
@@ -141,13 +152,12 @@ impl CellExplanation {
 }
 
 /// Explains cells. Evaluations are kept between calls: document checks per principal,
-/// region and document (they do not depend on the instance), target checks for the last
+/// region and document (they do not depend on the instance), and target checks for the last
 /// (principal, instance) — cells come sorted by instance and principal, so the paths of one
-/// row share them — and base contexts per principal and region.
+/// row share them.
 pub struct Explainer<'m> {
     map: &'m AccessMap,
-    bases: HashMap<(usize, usize), [Context; 3]>,
-    documents: HashMap<(usize, usize, usize), CheckExplanation>,
+    documents: HashMap<(usize, usize, usize), Arc<CheckExplanation>>,
     /// The last (principal, instance) and its target checks.
     targets: Option<TargetChecks>,
 }
@@ -155,14 +165,13 @@ pub struct Explainer<'m> {
 /// The target checks of one (principal, instance), by action.
 struct TargetChecks {
     key: (usize, usize),
-    checks: Vec<(String, CheckExplanation)>,
+    checks: Vec<(String, Arc<CheckExplanation>)>,
 }
 
 impl<'m> Explainer<'m> {
     pub(crate) fn new(map: &'m AccessMap) -> Self {
         Explainer {
             map,
-            bases: HashMap::new(),
             documents: HashMap::new(),
             targets: None,
         }
@@ -175,7 +184,7 @@ impl<'m> Explainer<'m> {
         action: &ActionName,
         context: &Context,
         base: &Context,
-    ) -> CheckExplanation {
+    ) -> Arc<CheckExplanation> {
         if self.targets.as_ref().is_none_or(|t| t.key != (p, i)) {
             self.targets = Some(TargetChecks {
                 key: (p, i),
@@ -195,7 +204,12 @@ impl<'m> Explainer<'m> {
             &map.prepared.states[p].set,
             &Request::new(action, &instance.arn, context).with_base_context(base),
         );
-        let check = CheckExplanation::new("target", action.as_str(), &instance.arn, e);
+        let check = Arc::new(CheckExplanation::new(
+            "target",
+            action.as_str(),
+            &instance.arn,
+            e,
+        ));
         if let Some(t) = self.targets.as_mut() {
             t.checks.push((action.as_str().to_owned(), check.clone()));
         }
@@ -209,7 +223,7 @@ impl<'m> Explainer<'m> {
         action: &ActionName,
         arn: &str,
         base: &Context,
-    ) -> CheckExplanation {
+    ) -> Arc<CheckExplanation> {
         if let Some(hit) = self.documents.get(&(p, r, bit)) {
             return hit.clone();
         }
@@ -217,7 +231,7 @@ impl<'m> Explainer<'m> {
             &self.map.prepared.states[p].set,
             &Request::new(action, arn, &Context::new()).with_base_context(base),
         );
-        let check = CheckExplanation::new("document", action.as_str(), arn, e);
+        let check = Arc::new(CheckExplanation::new("document", action.as_str(), arn, e));
         self.documents.insert((p, r, bit), check.clone());
         check
     }
@@ -227,11 +241,8 @@ impl<'m> Explainer<'m> {
         let prepared = &map.prepared;
         let (p, i) = (cell.principal as usize, cell.instance as usize);
         let r = prepared.instance_region[i] as usize;
-        let [start_base, ssm_base, connect_base] = self
-            .bases
-            .entry((p, r))
-            .or_insert_with(|| prepared.bases(p, r))
-            .clone();
+        let bases = prepared.bases(p, r);
+        let [start_base, ssm_base, connect_base] = &*bases;
         let set = &prepared.states[p].set;
         let instance = &map.instances[i];
         let (ssm_ctx, connect_ctx) = &prepared.instance_contexts[i];
@@ -246,7 +257,7 @@ impl<'m> Explainer<'m> {
             let mut checks = Vec::new();
             match &m.kind {
                 MeansKind::SessionDocument { arn, default_shell } => {
-                    checks.push(self.target((p, i), start, ssm_ctx, &start_base));
+                    checks.push(self.target((p, i), start, ssm_ctx, start_base));
                     let needs = !*default_shell
                         || match prepared.access_checks[p] {
                             AccessCheck::Never => false,
@@ -254,15 +265,15 @@ impl<'m> Explainer<'m> {
                             AccessCheck::PerInstance => access_check_enforced(set, &instance.arn),
                         };
                     if needs {
-                        checks.push(self.document((p, r, bit), start, arn, &start_base));
+                        checks.push(self.document((p, r, bit), start, arn, start_base));
                     }
                 }
                 MeansKind::CommandDocument { arn } => {
-                    checks.push(self.target((p, i), send, ssm_ctx, &ssm_base));
-                    checks.push(self.document((p, r, bit), send, arn, &ssm_base));
+                    checks.push(self.target((p, i), send, ssm_ctx, ssm_base));
+                    checks.push(self.document((p, r, bit), send, arn, ssm_base));
                 }
                 MeansKind::Action { action } => {
-                    checks.push(self.target((p, i), action, connect_ctx, &connect_base));
+                    checks.push(self.target((p, i), action, connect_ctx, connect_base));
                 }
             }
             let access = checks

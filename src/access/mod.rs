@@ -37,6 +37,7 @@ use crate::model::{Origin, Tags};
 use crate::policy::Decision;
 
 pub use compute::compute;
+pub(crate) use compute::parallel;
 pub use explain::{CellExplanation, CheckExplanation, Explainer, MeansExplanation};
 pub use trust::RoleTrust;
 

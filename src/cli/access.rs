@@ -12,16 +12,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail};
+use anyhow::{Context as _, anyhow, bail};
 use clap::Args as ClapArgs;
 
 use super::ExitStatus;
-use super::common::write_output;
 use crate::access::expect::Expectations;
 use crate::access::{self, AccessMap, Path};
 use crate::config::Config;
 use crate::model::Snapshot;
-use crate::report::access::{AccessFormat, AccessView, Focus, render};
+use crate::report::access::{AccessFormat, AccessView, Focus, render_parts};
 
 fn parse_path(text: &str) -> Result<Path, String> {
     Path::parse(text).ok_or_else(|| {
@@ -105,9 +104,34 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
     if let (Some(file), Some(list)) = (&file, &violations) {
         view.violations = Some((file.as_str(), list.as_slice()));
     }
-    let text = render(args.format, &view);
-    write_output(args.output.as_ref(), &text)?;
+    write_parts(args.output.as_ref(), &render_parts(args.format, &view))?;
     Ok(status)
+}
+
+/// Writes the output parts to the file, or to standard output; a closed pipe (`| head`) is
+/// not an error. The parts of a large map are written as they are, never joined.
+fn write_parts(path: Option<&PathBuf>, parts: &[String]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    if let Some(path) = path {
+        return std::fs::File::create(path)
+            .and_then(|file| {
+                let mut out = std::io::BufWriter::new(file);
+                parts
+                    .iter()
+                    .try_for_each(|p| out.write_all(p.as_bytes()))
+                    .and_then(|()| out.flush())
+            })
+            .with_context(|| format!("cannot write {}", path.display()));
+    }
+    let mut out = std::io::stdout().lock();
+    match parts
+        .iter()
+        .try_for_each(|p| out.write_all(p.as_bytes()))
+        .and_then(|()| out.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
 }
 
 /// The view the options ask for.

@@ -9,7 +9,7 @@
 //! "allowed if …", indeterminate cells as such; gaps say why the map is incomplete. With
 //! expectations (`--expect`), the grants they do not allow are listed as IAM010 violations.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -20,6 +20,9 @@ use super::csv::push_row;
 use super::markdown::cell as md;
 use crate::access::expect::Violation;
 use crate::access::{Access, AccessMap, Cell, Path, Principal, PrincipalKind};
+
+/// Rows per table in the matrix view before a new table starts.
+const TABLE_ROWS: usize = 2000;
 
 /// Width of tables written to files and pipes.
 const PLAIN_WIDTH: u16 = 180;
@@ -103,13 +106,20 @@ impl<'a> AccessView<'a> {
     }
 }
 
-pub fn render(format: AccessFormat, view: &AccessView<'_>) -> String {
+/// The output, in parts to be written one after the other: the CSV and JSON of a large map
+/// are rendered in chunks on every core and never copied into one string.
+pub fn render_parts(format: AccessFormat, view: &AccessView<'_>) -> Vec<String> {
     match format {
-        AccessFormat::Table => table(view),
-        AccessFormat::Json => json(view),
-        AccessFormat::Csv => csv(view),
-        AccessFormat::Markdown => markdown(view),
+        AccessFormat::Table => vec![table(view)],
+        AccessFormat::Json => json_parts(view),
+        AccessFormat::Csv => csv_parts(view),
+        AccessFormat::Markdown => vec![markdown(view)],
     }
+}
+
+/// The output as one string.
+pub fn render(format: AccessFormat, view: &AccessView<'_>) -> String {
+    render_parts(format, view).concat()
 }
 
 /// `yes`, `if`, `?` for the matrix.
@@ -133,14 +143,16 @@ fn principal_label(p: &Principal) -> String {
 #[derive(Default)]
 struct Notes {
     texts: Vec<String>,
+    numbers: HashMap<String, usize>,
 }
 
 impl Notes {
     fn number(&mut self, text: String) -> usize {
-        if let Some(i) = self.texts.iter().position(|t| *t == text) {
-            return i + 1;
+        if let Some(n) = self.numbers.get(&text) {
+            return *n;
         }
-        self.texts.push(text);
+        self.texts.push(text.clone());
+        self.numbers.insert(text, self.texts.len());
         self.texts.len()
     }
 }
@@ -277,43 +289,54 @@ fn matrix_table(
 ) {
     let map = view.map;
     let mut notes = Notes::default();
-    if !cells.is_empty() {
+    let header = || {
         let mut t = new_table();
         let mut header = vec!["Instance".to_owned(), "Principal".to_owned()];
         header.extend(view.paths.iter().map(|p| short_path(*p).to_owned()));
         t.set_header(header);
-        let mut previous: Option<u32> = None;
-        for row in rows(cells) {
-            let instance = map.instance(row[0]);
-            let principal = map.principal(row[0]);
-            // The instance is named on its first row only.
-            let first = if previous == Some(row[0].instance) {
-                String::new()
-            } else {
-                format!(
-                    "{}\n{}/{}\n{}",
-                    instance.label(),
-                    instance.account,
-                    instance.region,
-                    instance.tags_label()
-                )
-            };
-            previous = Some(row[0].instance);
-            let mut line = vec![first, principal_label(principal)];
-            for path in &view.paths {
-                let text = match row.iter().find(|c| c.path == *path) {
-                    None => String::new(),
-                    Some(c) => match condition_text(explainer, c) {
-                        Some(cond) => {
-                            format!("{} [{}]", mark(c.access), notes.number(cond))
-                        }
-                        None => mark(c.access).to_owned(),
-                    },
-                };
-                line.push(text);
-            }
-            t.add_row(line);
+        t
+    };
+    let mut t = header();
+    let mut rows_in_table = 0usize;
+    let mut previous: Option<u32> = None;
+    for row in rows(cells) {
+        // Very large maps are printed as several tables (of whole instances), so that the
+        // table builder never holds a million rows.
+        if rows_in_table >= TABLE_ROWS && previous != Some(row[0].instance) {
+            let _ = writeln!(out, "{t}");
+            t = header();
+            rows_in_table = 0;
         }
+        let instance = map.instance(row[0]);
+        let principal = map.principal(row[0]);
+        // The instance is named on its first row only.
+        let first = if previous == Some(row[0].instance) {
+            String::new()
+        } else {
+            format!(
+                "{}\n{}/{}\n{}",
+                instance.label(),
+                instance.account,
+                instance.region,
+                instance.tags_label()
+            )
+        };
+        previous = Some(row[0].instance);
+        let mut line = vec![first, principal_label(principal)];
+        for path in &view.paths {
+            let text = match row.iter().find(|c| c.path == *path) {
+                None => String::new(),
+                Some(c) => match condition_text(explainer, c) {
+                    Some(cond) => format!("{} [{}]", mark(c.access), notes.number(cond)),
+                    None => mark(c.access).to_owned(),
+                },
+            };
+            line.push(text);
+        }
+        t.add_row(line);
+        rows_in_table += 1;
+    }
+    if rows_in_table > 0 {
         let _ = writeln!(out, "{t}");
     }
     for (i, text) in notes.texts.iter().enumerate() {
@@ -505,7 +528,7 @@ fn gaps_text(map: &AccessMap, out: &mut String) {
 /// as it goes (a full matrix can hold a million grants). Cells carry the deciding statements
 /// and residual conditions; the per-check explanation (actions, resources, reasons) is added
 /// in focused views and with `explain`.
-pub fn json(view: &AccessView<'_>) -> String {
+pub fn json_parts(view: &AccessView<'_>) -> Vec<String> {
     let map = view.map;
     let cells = view.cells();
     let in_cells_i: BTreeSet<usize> = cells.iter().map(|c| c.instance as usize).collect();
@@ -574,7 +597,9 @@ pub fn json(view: &AccessView<'_>) -> String {
     for (name, value) in members.drain(..) {
         member(&mut out, name, &value);
     }
-    json_cells(view, &cells, &mut out);
+    let mut parts = vec![out];
+    parts.extend(json_cells(view, &cells));
+    let mut out = String::new();
     member(&mut out, "gaps", &json!(map.gaps));
     let last = match view.violations {
         Some((file, violations)) => {
@@ -592,16 +617,15 @@ pub fn json(view: &AccessView<'_>) -> String {
         Value::from(last.0),
         serde_json::to_string(&last.1).unwrap_or_default()
     );
-    out
+    parts.push(out);
+    parts
 }
 
-/// The `cells` member, one cell per line.
-fn json_cells(view: &AccessView<'_>, cells: &[&Cell], out: &mut String) {
+/// The `cells` member, one cell per line, in parts.
+fn json_cells(view: &AccessView<'_>, cells: &[&Cell]) -> Vec<String> {
     let map = view.map;
-    let mut explainer = map.explainer();
-    out.push_str("  \"cells\": [");
     let explain = view.explain || view.focus != Focus::Matrix;
-    for (n, c) in cells.iter().enumerate() {
+    let mut parts = render_chunks(map, cells, |explainer, c, out| {
         let e = explainer.explain(c);
         let instance = map.instance(c);
         let mut cell = json!({
@@ -617,10 +641,60 @@ fn json_cells(view: &AccessView<'_>, cells: &[&Cell], out: &mut String) {
         if explain && let Some(obj) = cell.as_object_mut() {
             obj.insert("explanation".to_owned(), json!(e.means));
         }
-        out.push_str(if n == 0 { "\n    " } else { ",\n    " });
+        out.push_str(",\n    ");
         out.push_str(&serde_json::to_string(&cell).unwrap_or_default());
+    });
+    // Each cell was written with a leading separator: the first one opens the list.
+    if let Some(first) = parts.first_mut() {
+        first.replace_range(..1, "  \"cells\": [");
+        parts.push("\n  ],\n".to_owned());
+    } else {
+        parts.push("  \"cells\": [],\n".to_owned());
     }
-    out.push_str(if cells.is_empty() { "],\n" } else { "\n  ],\n" });
+    parts
+}
+
+type CellKey = (u32, u32, Path);
+
+fn key(c: &Cell) -> CellKey {
+    (c.instance, c.principal, c.path)
+}
+
+/// The violations by cell (`None` without expectations).
+fn violation_index(violations: Option<&[Violation]>) -> Option<HashMap<CellKey, &Violation>> {
+    violations.map(|list| list.iter().map(|v| (key(&v.cell), v)).collect())
+}
+
+/// Renders `cells` in chunks on every core (each chunk with its own explainer; chunks end at
+/// instance boundaries, so an instance's rows share cached evaluations), in order.
+fn render_chunks(
+    map: &AccessMap,
+    cells: &[&Cell],
+    row: impl Fn(&mut crate::access::Explainer<'_>, &Cell, &mut String) + Sync,
+) -> Vec<String> {
+    const CHUNK: usize = 4096;
+    let mut bounds = Vec::new();
+    let mut start = 0;
+    while start < cells.len() {
+        let mut end = (start + CHUNK).min(cells.len());
+        while end < cells.len() && cells[end].instance == cells[end - 1].instance {
+            end += 1;
+        }
+        bounds.push((start, end));
+        start = end;
+    }
+    crate::access::parallel(bounds.len(), |k| {
+        let (from, to) = bounds[k];
+        let mut explainer = map.explainer();
+        let mut out = String::new();
+        for c in &cells[from..to] {
+            row(&mut explainer, c, &mut out);
+        }
+        vec![out]
+    })
+    .into_iter()
+    .filter(|part| !part.is_empty())
+    .collect()
 }
 
 /// The CSV columns, in order (docs/access.md#csv).
@@ -646,11 +720,16 @@ pub const CSV_COLUMNS: [&str; 17] = [
 
 /// One row per grant in view.
 pub fn csv(view: &AccessView<'_>) -> String {
+    csv_parts(view).concat()
+}
+
+fn csv_parts(view: &AccessView<'_>) -> Vec<String> {
     let map = view.map;
-    let mut explainer = map.explainer();
-    let mut out = String::new();
-    push_row(&mut out, CSV_COLUMNS.iter().map(|c| (*c).to_owned()));
-    for c in view.cells() {
+    let mut header = String::new();
+    push_row(&mut header, CSV_COLUMNS.iter().map(|c| (*c).to_owned()));
+    let cells = view.cells();
+    let unexpected = violation_index(view.violations.map(|(_, v)| v));
+    let rows = render_chunks(map, &cells, |explainer, c, out| {
         let instance = map.instance(c);
         let principal = map.principal(c);
         let e = explainer.explain(c);
@@ -659,39 +738,40 @@ pub fn csv(view: &AccessView<'_>) -> String {
             .iter()
             .map(ToString::to_string)
             .collect();
-        let expectation = view
-            .violations
-            .map(|(_, list)| {
-                list.iter().find(|v| v.cell == *c).map_or_else(
-                    || "expected".to_owned(),
-                    |v| format!("unexpected: rule {} (line {})", v.rule, v.rule_line),
-                )
-            })
-            .unwrap_or_default();
+        let expectation = match (
+            &unexpected,
+            unexpected.as_ref().and_then(|u| u.get(&key(c))),
+        ) {
+            (None, _) => String::new(),
+            (Some(_), None) => "expected".to_owned(),
+            (Some(_), Some(v)) => format!("unexpected: rule {} (line {})", v.rule, v.rule_line),
+        };
+        let tags = if instance.tags_known {
+            instance
+                .tags
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(";")
+        } else {
+            "(unknown)".to_owned()
+        };
+        let kind = match principal.kind {
+            PrincipalKind::User => "user",
+            PrincipalKind::Role => "role",
+        };
         push_row(
-            &mut out,
+            out,
             [
                 instance.account.clone(),
                 instance.region.clone(),
                 instance.id.clone(),
                 instance.arn.clone(),
                 instance.name.clone().unwrap_or_default(),
-                if instance.tags_known {
-                    instance
-                        .tags
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(";")
-                } else {
-                    "(unknown)".to_owned()
-                },
+                tags,
                 instance.ssm.as_str().to_owned(),
                 principal.arn.clone(),
-                match principal.kind {
-                    PrincipalKind::User => "user".to_owned(),
-                    PrincipalKind::Role => "role".to_owned(),
-                },
+                kind.to_owned(),
                 principal.service_path.to_string(),
                 principal.entry_points().join("; "),
                 c.path.as_str().to_owned(),
@@ -703,8 +783,10 @@ pub fn csv(view: &AccessView<'_>) -> String {
             ]
             .into_iter(),
         );
-    }
-    out
+    });
+    let mut parts = vec![header];
+    parts.extend(rows);
+    parts
 }
 
 fn markdown(view: &AccessView<'_>) -> String {
@@ -824,6 +906,7 @@ struct ReportRow<'a> {
 
 fn report_rows<'a>(map: &'a AccessMap, violations: Option<&'a [Violation]>) -> Vec<ReportRow<'a>> {
     let mut explainer = map.explainer();
+    let unexpected = violation_index(violations).unwrap_or_default();
     map.cells
         .iter()
         .take(REPORT_LIMIT)
@@ -843,7 +926,7 @@ fn report_rows<'a>(map: &'a AccessMap, violations: Option<&'a [Violation]>) -> V
                     .iter()
                     .map(ToString::to_string)
                     .collect(),
-                unexpected: violations.and_then(|v| v.iter().find(|v| v.cell == *c)),
+                unexpected: unexpected.get(&key(c)).copied(),
             }
         })
         .collect()
