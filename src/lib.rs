@@ -6,5 +6,7 @@
 //! documents allow; reporters (`report`) render the findings.
 
 pub mod cli;
+#[cfg(feature = "live")]
+pub mod collect;
 pub mod model;
 pub mod policy;

@@ -1,0 +1,126 @@
+//! How failed AWS calls become data: every SDK error turns into a [`Gap`] that names the
+//! operation, the error code and a sentence a person can act on, so that the rules report
+//! not-assessed (NB001) instead of passing. "Not configured" answers (no bucket policy, no
+//! public access block, ...) are not errors; the service modules recognize them before they
+//! get here.
+//!
+//! [`CollectError`] is the other kind: a failure that stops the whole collection before any
+//! account could be read (no region, credentials that do not work, an organization that
+//! cannot be listed). The CLI reports it as a usage/input error.
+
+use std::error::Error as StdError;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::model::Gap;
+
+/// A failure that prevents collection altogether.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CollectError {
+    #[error(
+        "no AWS region configured: pass --region (or --regions / --all-regions), set AWS_REGION, or set region in the profile"
+    )]
+    NoRegion,
+    #[error("cannot identify the caller, so nothing can be collected: {}", .0.describe())]
+    Caller(Gap),
+    #[error("cannot list the enabled regions for --all-regions: {} (pass --regions instead)", .0.describe())]
+    Regions(Gap),
+    #[error("cannot list the organization's accounts for --org-role: {} (run from the management account or a delegated administrator)", .0.describe())]
+    Organization(Gap),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// Error codes AWS services use for throttling. The SDK retries these with backoff; when one
+/// still comes back, the retries were exhausted.
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+pub(crate) fn is_throttling(code: &str) -> bool {
+    THROTTLING_CODES.contains(&code)
+}
+
+/// The error code of a failed call, when the service sent one.
+pub(crate) fn error_code<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(_) => err.code(),
+        _ => None,
+    }
+}
+
+/// Turn a failed call into a gap. `operation` is `service:Operation`; `max_attempts` is the
+/// retry budget, named in the message when throttling outlasted it.
+pub(crate) fn gap_from<E>(
+    operation: &str,
+    err: &SdkError<E, HttpResponse>,
+    max_attempts: u32,
+) -> Gap
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    let gap = Gap::new(describe(err, max_attempts)).with_operation(operation);
+    match error_code(err) {
+        Some(code) => gap.with_error_code(code),
+        None => gap,
+    }
+}
+
+fn describe<E>(err: &SdkError<E, HttpResponse>, max_attempts: u32) -> String
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    match err {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            match (err.code(), err.message()) {
+                (Some(code), message) if is_throttling(code) => format!(
+                    "{code}: {} (still throttled after {max_attempts} attempts with backoff)",
+                    message.unwrap_or("request rate exceeded")
+                ),
+                (Some(code), Some(message)) if !message.is_empty() => format!("{code}: {message}"),
+                (Some(code), _) => format!("{code} (HTTP {status})"),
+                (None, _) => format!(
+                    "the endpoint answered HTTP {status} without an AWS error code; the operation may not be implemented there"
+                ),
+            }
+        }
+        SdkError::ResponseError(_) => format!(
+            "the endpoint's response could not be read (the operation may not be implemented there): {}",
+            DisplayErrorContext(err)
+        ),
+        SdkError::DispatchFailure(_) => format!(
+            "the service endpoint could not be reached (the service may not exist in this region): {}",
+            DisplayErrorContext(err)
+        ),
+        SdkError::TimeoutError(_) => "the call timed out".to_owned(),
+        _ => format!(
+            "the request could not be made: {}",
+            DisplayErrorContext(err)
+        ),
+    }
+}
+
+/// Whether an error means "the resource or configuration does not exist".
+pub(crate) fn is_code<E: ProvideErrorMetadata>(
+    err: &SdkError<E, HttpResponse>,
+    codes: &[&str],
+) -> bool {
+    error_code(err).is_some_and(|code| codes.contains(&code))
+}
