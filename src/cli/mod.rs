@@ -1,6 +1,9 @@
 //! Command-line interface: clap definitions and the dispatch to subcommands. One file per
 //! subcommand; every subcommand returns an [`ExitStatus`] or an error (exit code 2).
 
+#[cfg(feature = "live")]
+mod collect;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -36,7 +39,11 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Read a live AWS account (or organization) and write the snapshot (read-only).
+    #[cfg(feature = "live")]
+    Collect(collect::CollectArgs),
+}
 
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
@@ -61,5 +68,8 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
-    match cli.command {}
+    match cli.command {
+        #[cfg(feature = "live")]
+        Command::Collect(args) => collect::run(&args),
+    }
 }
