@@ -68,6 +68,7 @@ impl Aws {
         if let Some(region) = &options.region {
             loader = loader.region(Region::new(region.clone()));
         }
+        check_endpoint_variables()?;
         let mut base = loader.load().await;
         let home_region = match (base.region(), fallback_region) {
             (Some(region), _) => region.as_ref().to_owned(),
@@ -133,6 +134,31 @@ impl Aws {
             calls: Arc::clone(&self.calls),
         })
     }
+}
+
+/// The SDK accepts `AWS_ENDPOINT_URL=` (empty, which makes it panic inside endpoint
+/// resolution) or a URL without a scheme (which fails every call with a long message); say
+/// what is wrong instead.
+fn check_endpoint_variables() -> Result<(), CollectError> {
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        if name != "AWS_ENDPOINT_URL" && !name.starts_with("AWS_ENDPOINT_URL_") {
+            continue;
+        }
+        let value = value.to_string_lossy();
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(CollectError::Endpoint(format!(
+                "{name} is set but empty; unset it or give a URL"
+            )));
+        }
+        if !(value.starts_with("http://") || value.starts_with("https://")) {
+            return Err(CollectError::Endpoint(format!(
+                "{name}={value} is not an http:// or https:// URL"
+            )));
+        }
+    }
+    Ok(())
 }
 
 type AssumeRoleError = aws_sdk_sts::operation::assume_role::AssumeRoleError;

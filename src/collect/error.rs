@@ -12,7 +12,6 @@ use std::error::Error as StdError;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::model::Gap;
@@ -24,6 +23,8 @@ pub(crate) enum CollectError {
         "no AWS region configured: pass --region (or --regions / --all-regions), set AWS_REGION, or set region in the profile"
     )]
     NoRegion,
+    #[error("invalid endpoint configuration: {0}")]
+    Endpoint(String),
     #[error("cannot identify the caller, so nothing can be collected: {}", .0.describe())]
     Caller(Gap),
     #[error("cannot list the enabled regions for --all-regions: {} (pass --regions instead)", .0.describe())]
@@ -96,6 +97,10 @@ where
                 ),
                 (Some(code), Some(message)) if !message.is_empty() => format!("{code}: {message}"),
                 (Some(code), _) => format!("{code} (HTTP {status})"),
+                (None, _) if (200..300).contains(&status) => format!(
+                    "the endpoint's HTTP {status} answer could not be read (the operation may not be implemented correctly there): {}",
+                    chain(err)
+                ),
                 (None, _) => format!(
                     "the endpoint answered HTTP {status} without an AWS error code; the operation may not be implemented there"
                 ),
@@ -103,17 +108,14 @@ where
         }
         SdkError::ResponseError(_) => format!(
             "the endpoint's response could not be read (the operation may not be implemented there): {}",
-            DisplayErrorContext(err)
+            chain(err)
         ),
         SdkError::DispatchFailure(_) => format!(
             "the service endpoint could not be reached (the service may not exist in this region): {}",
-            DisplayErrorContext(err)
+            chain(err)
         ),
         SdkError::TimeoutError(_) => "the call timed out".to_owned(),
-        _ => format!(
-            "the request could not be made: {}",
-            DisplayErrorContext(err)
-        ),
+        _ => format!("the request could not be made: {}", chain(err)),
     }
 }
 
@@ -123,4 +125,20 @@ pub(crate) fn is_code<E: ProvideErrorMetadata>(
     codes: &[&str],
 ) -> bool {
     error_code(err).is_some_and(|code| codes.contains(&code))
+}
+
+/// An error and its causes on one line (`a: b: c`), without the debug dump the SDK's own
+/// renderer appends.
+fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        // Wrappers often repeat their source's message; keep each distinct part once.
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
 }

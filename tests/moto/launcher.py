@@ -12,6 +12,9 @@ What it adds to moto 5.2.5 (measured gaps, see docs/live-scan.md):
   without a profile is not managed. The test-only tag `nobastion-test:ping-status` overrides
   the status (`absent` hides the instance). Paginated like the real API.
 * SSM Get/Update/ResetServiceSetting, stored per account and region, with AWS's defaults.
+* CloudWatch over the Smithy RPC v2 CBOR protocol the AWS SDK for Rust uses (moto speaks
+  only JSON and query to CloudWatch), translated with botocore's own model-driven codecs.
+* S3 GetBucketVersioning with the root element S3 sends (`VersioningConfiguration`).
 * Fault injection (`--fault`), applied after seeding: a matching request (service as signed,
   operation, optional account, region, remaining count) gets the error response the real
   service would send (AccessDenied, throttling, ...), in the wire protocol of that service.
@@ -20,6 +23,7 @@ Nothing here reaches the network: the server binds 127.0.0.1 on a port the OS pi
 """
 
 import argparse
+import contextlib
 import datetime
 import importlib.util
 import json
@@ -40,6 +44,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.s3.responses import S3Response  # noqa: E402
 from moto.ssm.responses import SimpleSystemManagerResponse  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
@@ -154,10 +159,27 @@ def _reset_service_setting(self):
     return ActionResult({"ServiceSetting": _service_setting(self, setting_id)})
 
 
-SimpleSystemManagerResponse.describe_instance_information = _describe_instance_information
-SimpleSystemManagerResponse.get_service_setting = _get_service_setting
-SimpleSystemManagerResponse.update_service_setting = _update_service_setting
-SimpleSystemManagerResponse.reset_service_setting = _reset_service_setting
+def _get_bucket_versioning(self):
+    # moto serializes the root element as <GetBucketVersioningResponse>; S3 (and the AWS SDK
+    # for Rust, which checks it) use <VersioningConfiguration>.
+    status = self.backend.get_bucket_versioning(self.bucket_name)
+    inner = f"<Status>{status}</Status>" if status else ""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        f"{inner}</VersioningConfiguration>"
+    )
+    return 200, {"Content-Type": "application/xml"}, body
+
+
+S3Response.get_bucket_versioning = _get_bucket_versioning
+
+
+def install_ssm_extras():
+    SimpleSystemManagerResponse.describe_instance_information = _describe_instance_information
+    SimpleSystemManagerResponse.get_service_setting = _get_service_setting
+    SimpleSystemManagerResponse.update_service_setting = _update_service_setting
+    SimpleSystemManagerResponse.reset_service_setting = _reset_service_setting
 
 # ---------------------------------------------------------------------------------------
 # Fault injection
@@ -450,7 +472,14 @@ def main():
     parser.add_argument(
         "--fault", action="append", default=[], help="JSON object describing a fault"
     )
+    parser.add_argument(
+        "--no-ssm-extras",
+        action="store_true",
+        help="leave out the SSM operations moto lacks (to test how they fail)",
+    )
     args = parser.parse_args()
+    if not args.no_ssm_extras:
+        install_ssm_extras()
     # One line per request on stderr would drown the test output.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -465,7 +494,9 @@ def main():
     seeded = None
     if args.seed:
         seed_args = dict(item.split("=", 1) for item in args.seed_arg)
-        seeded = _load_seed(args.seed).seed(endpoint, seed_args)
+        # stdout carries only the ready line; anything the seed prints goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            seeded = _load_seed(args.seed).seed(endpoint, seed_args)
 
     # Faults start only now, so that seeding is never affected by them.
     injector.faults = [Fault(json.loads(spec)) for spec in args.fault]
