@@ -8,5 +8,9 @@
 pub mod cli;
 #[cfg(feature = "live")]
 pub mod collect;
+pub mod config;
+pub mod finding;
 pub mod model;
 pub mod policy;
+pub mod report;
+pub mod rules;

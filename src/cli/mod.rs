@@ -1,8 +1,12 @@
 //! Command-line interface: clap definitions and the dispatch to subcommands. One file per
 //! subcommand; every subcommand returns an [`ExitStatus`] or an error (exit code 2).
 
+pub mod check;
 #[cfg(feature = "live")]
-mod collect;
+pub mod collect;
+pub mod common;
+pub mod rules;
+pub mod schema;
 
 use std::process::ExitCode;
 
@@ -31,7 +35,14 @@ impl From<ExitStatus> for ExitCode {
 #[command(
     name = "nobastion",
     version,
-    about = "Compliance scanner and policy linter for bastion-less (Session Manager) access on AWS"
+    about = "Compliance scanner and policy linter for bastion-less (Session Manager) access on AWS",
+    long_about = "nobastion checks that an AWS account (or the IaC that builds one) keeps the promise of \
+bastion-less access through Systems Manager Session Manager: no inbound SSH/RDP, StartSession \
+scoped by tags, sessions logged and encrypted, no keys or public IPs on instances, an audit \
+trail and alerting.",
+    after_help = "Exit codes: 0 nothing at or above the threshold; 1 findings at or above it; \
+2 usage or input error; 3 incomplete (something could not be assessed).\n\
+Docs: https://github.com/nobastion/nobastion/tree/main/docs"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,6 +54,14 @@ enum Command {
     /// Read a live AWS account (or organization) and write the snapshot (read-only).
     #[cfg(feature = "live")]
     Collect(collect::CollectArgs),
+    /// Check a saved snapshot (offline replay of a scan).
+    Check(check::Args),
+    /// List the rule catalog; write or check the rule documentation.
+    Rules(rules::Args),
+    /// Print a rule's documentation.
+    Explain(rules::ExplainArgs),
+    /// Print the JSON Schema of the snapshot or of the JSON report.
+    Schema(schema::Args),
 }
 
 /// Entry point used by `main.rs`.
@@ -58,7 +77,7 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    match run(cli) {
+    match run(&cli) {
         Ok(status) => status.into(),
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -67,9 +86,13 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
-    match cli.command {
+fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
+    match &cli.command {
         #[cfg(feature = "live")]
-        Command::Collect(args) => collect::run(&args),
+        Command::Collect(args) => collect::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Rules(args) => rules::run(args),
+        Command::Explain(args) => rules::explain(args),
+        Command::Schema(args) => schema::run(args),
     }
 }

@@ -1,0 +1,153 @@
+//! Options and plumbing shared by every command that reports findings (`check`, `scan`,
+//! `lint`, …): rule selection, threshold, format, output file, colour, and the evaluation of
+//! a snapshot into an exit status.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, anyhow};
+use clap::{Args, ValueEnum};
+
+use super::ExitStatus;
+use crate::config::Config;
+use crate::finding::Severity;
+use crate::model::Snapshot;
+use crate::report::{self, Format, InputError, Report};
+use crate::rules::engine::{Verdict, verdict};
+use crate::rules::{Registry, RunOptions, Selection};
+
+/// When to colour the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Reporting options, flattened into every reporting command.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Rules to run: ALL, a prefix (IAM, LOG0) or ids, comma-separated [default: ALL, or the
+    /// config's `select`].
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
+    /// Rules to skip (same forms as --select); added to the config's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Lowest severity that fails the run (exit 1) [default: low, or the config's `fail-on`].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Exit 0 even when there are findings or gaps (input errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Do not fail with exit 3 when something could not be assessed (NB001 is still reported).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+    /// Print counts per rule instead of the individual findings (table); add them (JSON).
+    #[arg(long)]
+    pub statistics: bool,
+    /// Configuration file [default: ./nobastion.toml when it exists].
+    #[arg(long, value_name = "FILE", env = "NOBASTION_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Colour the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+fn parse_severity(text: &str) -> Result<Severity, String> {
+    text.parse()
+}
+
+/// Load the configuration the options point at.
+pub fn load_config(args: &ReportArgs) -> anyhow::Result<Config> {
+    Ok(Config::discover(args.config.as_deref())?)
+}
+
+/// Evaluate a snapshot and write the report; the exit status follows the findings.
+pub fn check_snapshot(snapshot: &Snapshot, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
+    let config = load_config(args)?;
+    report_snapshot(snapshot, args, &config, &[])
+}
+
+/// Evaluate a snapshot, add input errors (lint), write the report and return the status.
+pub fn report_snapshot(
+    snapshot: &Snapshot,
+    args: &ReportArgs,
+    config: &Config,
+    errors: &[InputError],
+) -> anyhow::Result<ExitStatus> {
+    let registry = Registry::builtin().map_err(|e| anyhow!("{e}"))?;
+    let mut ignore = config.ignore.clone();
+    ignore.extend(args.ignore.iter().cloned());
+    let select = args.select.as_deref().or(config.select.as_deref());
+    let selection = Selection::new(select, &ignore, registry).map_err(|e| anyhow!(e))?;
+    let today = chrono::Utc::now().date_naive();
+    let options = RunOptions {
+        config,
+        selection: &selection,
+        today,
+    };
+    let result = crate::rules::run(registry, snapshot, &options);
+
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
+    let allow_incomplete = args.allow_incomplete || config.allow_incomplete;
+    let status = if !errors.is_empty() {
+        ExitStatus::Error
+    } else if args.exit_zero {
+        ExitStatus::Clean
+    } else {
+        match verdict(&result.findings, fail_on, allow_incomplete) {
+            Verdict::Clean => ExitStatus::Clean,
+            Verdict::Findings => ExitStatus::Findings,
+            Verdict::Incomplete => ExitStatus::Incomplete,
+        }
+    };
+    let report = Report {
+        findings: &result.findings,
+        rules: &result.rules,
+        errors,
+        fail_on,
+        exit_code: status as u8,
+        statistics: args.statistics,
+    };
+    let color = use_color(args);
+    let text = report::render(args.format, &report, color);
+    write_output(args.output.as_ref(), &text)?;
+    Ok(status)
+}
+
+fn use_color(args: &ReportArgs) -> bool {
+    match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && args.format == Format::Table
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Write to the file, or to standard output. A closed pipe (`| head`) is not an error.
+pub fn write_output(path: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
+    if let Some(path) = path {
+        return std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()));
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
