@@ -288,7 +288,7 @@ fn check_organization(management: &Account, member: &Account, moto: &moto::Moto)
     let iam = collected(&member.iam, "member iam");
     assert_eq!(
         names(&iam.roles, |r| &r.name),
-        set(&[ROLE, "member-instance-role"])
+        set(&[ROLE, "member-instance-role", "member-instance-connect"])
     );
 }
 

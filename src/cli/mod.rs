@@ -6,6 +6,8 @@ pub mod check;
 pub mod collect;
 pub mod common;
 pub mod rules;
+#[cfg(feature = "live")]
+pub mod scan;
 pub mod schema;
 
 use std::process::ExitCode;
@@ -51,6 +53,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Scan a live AWS account (or organization) and report (read-only).
+    #[cfg(feature = "live")]
+    Scan(scan::Args),
     /// Read a live AWS account (or organization) and write the snapshot (read-only).
     #[cfg(feature = "live")]
     Collect(collect::CollectArgs),
@@ -88,6 +93,8 @@ pub fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
     match &cli.command {
+        #[cfg(feature = "live")]
+        Command::Scan(args) => scan::run(args),
         #[cfg(feature = "live")]
         Command::Collect(args) => collect::run(args),
         Command::Check(args) => check::run(args),

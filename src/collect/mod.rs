@@ -739,13 +739,14 @@ async fn bucket_details(
     stream::iter(selected)
         .for_each_concurrent(8, |bucket| async move {
             if bucket.region.is_none() {
-                s3::location(&clients.s3(home), scope, bucket).await;
+                s3::location(&clients.s3(home), &scope.in_region(home), bucket).await;
             }
             let Some(region) = bucket.region.clone() else {
                 s3::mark_not_inspected(bucket, "not read: the bucket's region is unknown");
                 return;
             };
-            Box::pin(s3::details(&clients.s3(&region), scope, bucket)).await;
+            let scope = scope.in_region(&region);
+            Box::pin(s3::details(&clients.s3(&region), &scope, bucket)).await;
         })
         .await;
 }

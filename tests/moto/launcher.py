@@ -15,6 +15,9 @@ What it adds to moto 5.2.5 (measured gaps, see docs/live-scan.md):
 * CloudWatch over the Smithy RPC v2 CBOR protocol the AWS SDK for Rust uses (moto speaks
   only JSON and query to CloudWatch), translated with botocore's own model-driven codecs.
 * S3 GetBucketVersioning with the root element S3 sends (`VersioningConfiguration`).
+* Errors of JSON-protocol services in JSON (moto sends authorization failures as XML).
+* `--enforce-iam`: after seeding, moto checks signatures and IAM policies on every request
+  (translated CloudWatch requests are signed again with the caller's key).
 * Fault injection (`--fault`), applied after seeding: a matching request (service as signed,
   operation, optional account, region, remaining count) gets the error response the real
   service would send (AccessDenied, throttling, ...), in the wire protocol of that service.
@@ -219,6 +222,8 @@ class FaultInjector:
             fault = self._match(environ)
             if fault is not None:
                 return self._respond(fault, environ, start_response)
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            return _json_errors(self.app, environ, start_response)
         return self.app(environ, start_response)
 
     def _match(self, environ):
@@ -285,6 +290,50 @@ class FaultInjector:
         )
         start_response(f"{fault.status} {reason}", headers)
         return [encoded]
+
+
+_XML_CODE = re.compile(r"<Code>([^<]*)</Code>")
+_XML_MESSAGE = re.compile(r"<Message>([^<]*)</Message>")
+
+
+def _json_errors(app, environ, start_response):
+    """moto answers authorization failures of JSON-protocol services (CloudWatch Logs, SSM,
+    KMS, ...) with an XML body the AWS SDKs cannot read; AWS sends JSON with `__type`
+    (`AccessDeniedException`). Rewrite such answers."""
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"] = status
+        captured["headers"] = headers
+
+    chunks = app(environ, capture)
+    try:
+        payload = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    status = captured.get("status", "500 Internal Server Error")
+    headers = captured.get("headers", [])
+    if int(status.split(" ", 1)[0]) >= 400 and payload.lstrip().startswith(b"<"):
+        text = payload.decode("utf-8", "replace")
+        code = _XML_CODE.search(text)
+        message = _XML_MESSAGE.search(text)
+        error_type = code.group(1) if code else "InternalFailure"
+        if error_type == "AccessDenied":
+            error_type = "AccessDeniedException"
+        payload = json.dumps(
+            {"__type": error_type, "message": message.group(1) if message else ""}
+        ).encode()
+        headers = [
+            (k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")
+        ]
+        headers += [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("x-amzn-ErrorType", error_type),
+            ("Content-Length", str(len(payload))),
+        ]
+    start_response(status, headers)
+    return [payload]
 
 
 def _account_of(access_key):
@@ -371,6 +420,43 @@ def _cbor_text_map(items):
     return bytes(out)
 
 
+def _resign(environ, body):
+    """Sign a translated request again, so that moto's signature check (with --enforce-iam)
+    sees a request signed with the caller's own key. Unknown keys are left alone."""
+    found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if not found:
+        return
+    access_key, region, service = found.groups()
+    secret = None
+    from moto.iam.models import iam_backends
+
+    for account in list(iam_backends.values()):
+        key = account["aws"].access_keys.get(access_key)
+        if key is not None:
+            secret = key.secret_access_key
+            break
+    if secret is None:
+        return
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = f"http://{environ['HTTP_HOST']}{environ['PATH_INFO']}"
+    headers = {
+        "Content-Type": environ["CONTENT_TYPE"],
+        "X-Amz-Target": environ["HTTP_X_AMZ_TARGET"],
+    }
+    request = AWSRequest(method="POST", url=url, data=body, headers=headers)
+    SigV4Auth(Credentials(access_key, secret), service, region).add_auth(request)
+    environ["HTTP_AUTHORIZATION"] = request.headers["Authorization"]
+    environ["HTTP_X_AMZ_DATE"] = request.headers["X-Amz-Date"]
+    for name in list(environ):
+        if name.startswith("HTTP_") and name not in (
+            "HTTP_HOST", "HTTP_AUTHORIZATION", "HTTP_X_AMZ_DATE", "HTTP_X_AMZ_TARGET"
+        ):
+            del environ[name]
+
+
 class CborBridge:
     """The AWS SDK for Rust speaks Smithy RPC v2 CBOR to CloudWatch; moto only the JSON and
     query protocols. Translate: CBOR request -> JSON request to moto -> JSON response parsed
@@ -408,10 +494,14 @@ class CborBridge:
         body = json.dumps(params, default=str).encode()
         inner = dict(environ)
         inner["PATH_INFO"] = "/"
+        inner["RAW_URI"] = "/"
+        inner["REQUEST_URI"] = "/"
+        inner["QUERY_STRING"] = ""
         inner["wsgi.input"] = io.BytesIO(body)
         inner["CONTENT_LENGTH"] = str(len(body))
         inner["CONTENT_TYPE"] = "application/x-amz-json-1.0"
         inner["HTTP_X_AMZ_TARGET"] = f"{target}.{operation}"
+        _resign(inner, body)
         captured = {}
 
         def capture(status, headers, exc_info=None):
@@ -431,6 +521,14 @@ class CborBridge:
                 error = json.loads(payload or b"{}")
             except ValueError:
                 error = {}
+            if not error and payload.lstrip().startswith(b"<"):
+                text = payload.decode("utf-8", "replace")
+                code_match = _XML_CODE.search(text)
+                message_match = _XML_MESSAGE.search(text)
+                error = {
+                    "__type": code_match.group(1) if code_match else "InternalFailure",
+                    "message": message_match.group(1) if message_match else "",
+                }
             error_type = str(error.get("__type", "InternalFailure")).rsplit("#", 1)[-1]
             message = str(error.get("message", error.get("Message", "")))
             out = _cbor_text_map({"__type": error_type, "message": message})
@@ -473,6 +571,11 @@ def main():
         "--fault", action="append", default=[], help="JSON object describing a fault"
     )
     parser.add_argument(
+        "--enforce-iam",
+        action="store_true",
+        help="after seeding, check signatures and IAM policies on every request",
+    )
+    parser.add_argument(
         "--no-ssm-extras",
         action="store_true",
         help="leave out the SSM operations moto lacks (to test how they fail)",
@@ -498,8 +601,14 @@ def main():
         with contextlib.redirect_stdout(sys.stderr):
             seeded = _load_seed(args.seed).seed(endpoint, seed_args)
 
-    # Faults start only now, so that seeding is never affected by them.
+    # Faults and IAM enforcement start only now, so that seeding is never affected by them.
     injector.faults = [Fault(json.loads(spec)) for spec in args.fault]
+    if args.enforce_iam:
+        from moto import settings
+        from moto.core.authorization import ActionAuthenticatorMixin
+
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+        ActionAuthenticatorMixin.request_count = 0
 
     sys.stdout.write(json.dumps({"endpoint": endpoint, "seed": seeded}) + "\n")
     sys.stdout.flush()

@@ -51,6 +51,8 @@ def seed(endpoint, args):
 
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    # moto turns MapPublicIpOnLaunch on for the first subnet of an availability zone.
+    ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": False})
     group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
     instance = ec2.run_instances(
         ImageId="ami-12c6146b",
@@ -86,6 +88,30 @@ def seed(endpoint, args):
     ])
 
     out = {"account": ACCOUNT, "region": REGION, "vpc": vpc, "instance": instance}
+    if args.get("auditor"):
+        # A principal for the IAM-enforcing emulator: everything allowed except the actions
+        # of one service (`auditor=logs` denies logs:*).
+        iam.create_user(UserName="auditor")
+        iam.put_user_policy(
+            UserName="auditor",
+            PolicyName="all-but-one-service",
+            PolicyDocument=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                    {"Effect": "Deny", "Action": f"{args['auditor']}:*", "Resource": "*"},
+                ],
+            }),
+        )
+        key = iam.create_access_key(UserName="auditor")["AccessKey"]
+        out["auditor_key"] = key["AccessKeyId"]
+        out["auditor_secret"] = key["SecretAccessKey"]
+    if args.get("regions") == "1":
+        out["enabled_regions"] = sorted(
+            r["RegionName"]
+            for r in ec2.describe_regions()["Regions"]
+            if r.get("OptInStatus") != "not-opted-in"
+        )
     if args.get("org") == "1":
         org = client(endpoint, "organizations")
         org.create_organization(FeatureSet="ALL")

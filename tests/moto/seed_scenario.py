@@ -687,6 +687,13 @@ def seed_member(management, endpoint):
     iam.attach_role_policy(RoleName="member-instance-role", PolicyArn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
     iam.create_instance_profile(InstanceProfileName="member-instance-profile")
     iam.add_role_to_instance_profile(InstanceProfileName="member-instance-profile", RoleName="member-instance-role")
+    # Allowed EC2 Instance Connect by its own policy, denied by the OU's SCP: no IAM006.
+    iam.create_role(RoleName="member-instance-connect", AssumeRolePolicyDocument=account_trust(member_id))
+    iam.put_role_policy(
+        RoleName="member-instance-connect",
+        PolicyName="eic",
+        PolicyDocument=policy(allow("ec2-instance-connect:SendSSHPublicKey")),
+    )
     member_instance = launch(ec2, "member-managed", subnet_id, [group], profile="member-instance-profile",
                              tags={"Team": "ops"})
     block_public_sharing(member.client("ssm", R2))

@@ -55,6 +55,7 @@ pub(crate) struct Launch {
     seed_args: Vec<String>,
     faults: Vec<Value>,
     no_ssm_extras: bool,
+    enforce_iam: bool,
 }
 
 impl Launch {
@@ -74,6 +75,12 @@ impl Launch {
     /// Answer matching requests with an AWS error (see launcher.py `Fault`).
     pub(crate) fn fault(mut self, fault: Value) -> Self {
         self.faults.push(fault);
+        self
+    }
+
+    /// After seeding, let moto check signatures and IAM policies on every request.
+    pub(crate) fn enforce_iam(mut self) -> Self {
+        self.enforce_iam = true;
         self
     }
 
@@ -115,6 +122,9 @@ impl Launch {
         }
         if self.no_ssm_extras {
             command.arg("--no-ssm-extras");
+        }
+        if self.enforce_iam {
+            command.arg("--enforce-iam");
         }
         let mut child = command
             .spawn()
@@ -192,6 +202,11 @@ impl Moto {
     /// The nobastion binary, pointed at this emulator: static test credentials, no profile
     /// or config files, no instance metadata, nothing that could reach real AWS.
     pub(crate) fn nobastion(&self) -> Command {
+        self.nobastion_as("testing", "testing")
+    }
+
+    /// The same, with the keys of an IAM user the seed created.
+    pub(crate) fn nobastion_as(&self, access_key: &str, secret_key: &str) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_nobastion"));
         for (name, _) in std::env::vars_os() {
             let Some(name) = name.to_str() else { continue };
@@ -201,8 +216,8 @@ impl Moto {
         }
         command
             .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_ACCESS_KEY_ID", access_key)
+            .env("AWS_SECRET_ACCESS_KEY", secret_key)
             .env("AWS_REGION", "us-east-1")
             .env("AWS_CONFIG_FILE", "/nonexistent/nobastion-test-config")
             .env(
