@@ -49,3 +49,88 @@ fn every_rule_fails_and_passes_in_the_demo() {
     assert!(problems.is_empty(), "{problems:#?}");
     assert!(result.findings.iter().any(|f| f.status == Status::Waived));
 }
+
+/// The corner cases the demo was built to show, as a user reading the report sees them.
+#[test]
+fn the_demo_shows_the_corner_cases() {
+    let registry = Registry::builtin().unwrap();
+    let snapshot = Snapshot::load(&repo().join(DEMO)).unwrap();
+    let config = Config::load(&repo().join(DEMO_CONFIG)).unwrap();
+    let selection = Selection::default();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+    let result = run(
+        registry,
+        &snapshot,
+        &RunOptions {
+            config: &config,
+            selection: &selection,
+            today,
+        },
+    );
+    let passed = |rule: &str| -> Vec<(String, String)> {
+        result
+            .rules
+            .iter()
+            .find(|r| r.meta.id == rule)
+            .map(|r| {
+                r.passed
+                    .iter()
+                    .map(|p| (p.account.clone().unwrap_or_default(), p.id.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let message = |rule: &str, resource: &str| -> String {
+        result
+            .findings
+            .iter()
+            .find(|f| f.rule == rule && f.resource.id == resource)
+            .map_or_else(
+                || panic!("no {rule} finding on {resource}"),
+                |f| f.message.clone(),
+            )
+    };
+
+    // The sandbox's preferences log to production's bucket: found across accounts, and the
+    // bucket is judged once although documents in two accounts name it.
+    assert!(
+        passed("LOG013").contains(&(
+            "444455556666".to_owned(),
+            "SSM-SessionManagerRunShell".to_owned()
+        )),
+        "{:?}",
+        passed("LOG013")
+    );
+    let bucket = (
+        "111122223333".to_owned(),
+        "acme-session-logs-111122223333".to_owned(),
+    );
+    assert_eq!(
+        passed("LOG004").iter().filter(|p| **p == bucket).count(),
+        1,
+        "{:?}",
+        passed("LOG004")
+    );
+    // A lower-numbered deny wins; an ephemeral-port allow opens RDP but not SSH.
+    assert!(
+        passed("NET003")
+            .iter()
+            .any(|p| p.1 == "acl-0f1e2d3c4b5a60051")
+    );
+    let ci = message("NET003", "acl-0a1b2c3d4e5f60052");
+    assert!(ci.contains("RDP (TCP 3389)") && !ci.contains("SSH"), "{ci}");
+    // The S3 gateway endpoint exists but does not serve the public subnet's route table.
+    let prod = message("NET005", "vpc-0a1b2c3d4e5f60001");
+    assert!(prod.contains("subnet-0a1b2c3d4e5f60012"), "{prod}");
+    // A log group that does not exist is LOG013's finding only, not a not-assessed LOG005.
+    assert!(message("LOG013", "Analytics-Shell").contains("/ssm/analytics-sessions"));
+    assert_eq!(
+        result
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::NotAssessed)
+            .count(),
+        1,
+        "the only gap in the demo is eu-west-1's launch templates"
+    );
+}

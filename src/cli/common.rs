@@ -1,6 +1,6 @@
 //! Options and plumbing shared by every command that reports findings (`check`, `scan`,
-//! `lint`, …): rule selection, threshold, format, output file, colour, and the evaluation of
-//! a snapshot into an exit status.
+//! `lint`, `evidence`, `diff`, …): rule selection, threshold, format, output file, colour,
+//! and the evaluation of a snapshot into an exit status.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::finding::Severity;
 use crate::model::Snapshot;
 use crate::report::{self, Format, InputError, Report};
-use crate::rules::engine::{Verdict, verdict};
+use crate::rules::engine::{RunResult, Verdict, verdict};
 use crate::rules::{Registry, RunOptions, Selection};
 
 /// When to colour the table.
@@ -76,19 +76,79 @@ pub fn check_snapshot(snapshot: &Snapshot, args: &ReportArgs) -> anyhow::Result<
     report_snapshot(snapshot, args, &config, &[])
 }
 
-/// Evaluate a snapshot, add input errors (lint), write the report and return the status.
-pub fn report_snapshot(
+/// The options that decide which rules run and what fails the run, without the rendering
+/// options: for commands that evaluate a snapshot but write something other than one report
+/// (`evidence`, `diff`). The flags and their meaning are those of [`ReportArgs`].
+#[derive(Debug, Clone, Default, Args)]
+pub struct RuleArgs {
+    /// Rules to run: ALL, a prefix (IAM, LOG0) or ids, comma-separated [default: ALL, or the
+    /// config's `select`].
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
+    /// Rules to skip (same forms as --select); added to the config's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Lowest severity that fails the run (exit 1) [default: low, or the config's `fail-on`].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Exit 0 even when there are findings or gaps (input errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Do not fail with exit 3 when something could not be assessed (NB001 is still reported).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+    /// Configuration file [default: ./nobastion.toml when it exists].
+    #[arg(long, value_name = "FILE", env = "NOBASTION_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+impl RuleArgs {
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        Ok(Config::discover(self.config.as_deref())?)
+    }
+
+    /// The failure threshold: the flag, else the config's, else low.
+    pub fn fail_on(&self, config: &Config) -> Severity {
+        self.fail_on.or(config.fail_on).unwrap_or(Severity::Low)
+    }
+}
+
+impl ReportArgs {
+    /// The rule and threshold options, without the rendering ones.
+    pub fn rule_args(&self) -> RuleArgs {
+        RuleArgs {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            fail_on: self.fail_on,
+            exit_zero: self.exit_zero,
+            allow_incomplete: self.allow_incomplete,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// A snapshot evaluated: the engine's result, the threshold used and the exit status the run
+/// ends with.
+pub struct Evaluation {
+    pub result: RunResult<'static>,
+    pub fail_on: Severity,
+    pub status: ExitStatus,
+}
+
+/// Evaluate a snapshot with the selection, threshold and configuration the options name;
+/// waivers are judged against `today`. Input errors (lint) make the status exit 2.
+pub fn evaluate_snapshot(
     snapshot: &Snapshot,
-    args: &ReportArgs,
+    args: &RuleArgs,
     config: &Config,
     errors: &[InputError],
-) -> anyhow::Result<ExitStatus> {
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Evaluation> {
     let registry = Registry::builtin().map_err(|e| anyhow!("{e}"))?;
     let mut ignore = config.ignore.clone();
     ignore.extend(args.ignore.iter().cloned());
     let select = args.select.as_deref().or(config.select.as_deref());
     let selection = Selection::new(select, &ignore, registry).map_err(|e| anyhow!(e))?;
-    let today = chrono::Utc::now().date_naive();
     let options = RunOptions {
         config,
         selection: &selection,
@@ -96,7 +156,7 @@ pub fn report_snapshot(
     };
     let result = crate::rules::run(registry, snapshot, &options);
 
-    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
+    let fail_on = args.fail_on(config);
     let allow_incomplete = args.allow_incomplete || config.allow_incomplete;
     let status = if !errors.is_empty() {
         ExitStatus::Error
@@ -109,6 +169,26 @@ pub fn report_snapshot(
             Verdict::Incomplete => ExitStatus::Incomplete,
         }
     };
+    Ok(Evaluation {
+        result,
+        fail_on,
+        status,
+    })
+}
+
+/// Evaluate a snapshot, add input errors (lint), write the report and return the status.
+pub fn report_snapshot(
+    snapshot: &Snapshot,
+    args: &ReportArgs,
+    config: &Config,
+    errors: &[InputError],
+) -> anyhow::Result<ExitStatus> {
+    let today = chrono::Utc::now().date_naive();
+    let Evaluation {
+        result,
+        fail_on,
+        status,
+    } = evaluate_snapshot(snapshot, &args.rule_args(), config, errors, today)?;
     let report = Report {
         findings: &result.findings,
         rules: &result.rules,

@@ -5,10 +5,14 @@ pub mod check;
 #[cfg(feature = "live")]
 pub mod collect;
 pub mod common;
+pub mod diff;
+pub mod evidence;
+pub mod keygen;
 pub mod rules;
 #[cfg(feature = "live")]
 pub mod scan;
 pub mod schema;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -67,6 +71,14 @@ enum Command {
     Explain(rules::ExplainArgs),
     /// Print the JSON Schema of the snapshot or of the JSON report.
     Schema(schema::Args),
+    /// Write a pre-audit evidence bundle: findings, reports, controls view, signed manifest.
+    Evidence(evidence::Args),
+    /// Make an Ed25519 key pair for signing evidence bundles.
+    Keygen(keygen::Args),
+    /// Check an evidence bundle: every file's hash and the manifest's signature.
+    Verify(verify::Args),
+    /// Findings that are new, resolved and unchanged between two audits.
+    Diff(diff::Args),
 }
 
 /// Entry point used by `main.rs`.
@@ -101,5 +113,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => rules::explain(args),
         Command::Schema(args) => schema::run(args),
+        Command::Evidence(args) => evidence::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }

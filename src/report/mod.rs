@@ -1,7 +1,12 @@
 //! Reporters: render a run's findings for people (table), machines (JSON) and code
-//! scanning (SARIF 2.1.0). All reporters take the same [`Report`]; `--format` chooses.
+//! scanning (SARIF 2.1.0), spreadsheets (CSV) and wikis or tickets (Markdown). All
+//! reporters take the same [`Report`]; `--format` chooses. The HTML report (and the
+//! Markdown one, with its scope) is part of the evidence bundle (`crate::evidence`).
 
+pub mod csv;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod table;
 
@@ -19,6 +24,10 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+    /// Markdown: summary, controls per framework and findings by rule, for wikis and tickets.
+    Markdown,
+    /// CSV: one row per finding, for spreadsheets.
+    Csv,
 }
 
 /// An input that could not be read (lint): reported beside the findings, exit code 2.
@@ -131,5 +140,7 @@ pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
         Format::Table => table::render(report, color),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
+        Format::Markdown => markdown::render_report(report),
+        Format::Csv => csv::render(report),
     }
 }
