@@ -97,7 +97,7 @@ fn collect_reads_the_whole_organization_and_calls_only_allowed_read_operations()
     assert_eq!(count("ec2:DescribeSecurityGroups"), 6);
     assert_eq!(count("iam:GetAccountAuthorizationDetails"), 2);
     // Trail status once per trail, not per region the multi-region trail shows up in.
-    assert_eq!(count("cloudtrail:GetTrailStatus"), 2);
+    assert_eq!(count("cloudtrail:GetTrailStatus"), 3);
     // The caller's own account is read without assuming a role; the member through it.
     assert_eq!(count("sts:AssumeRole"), 1);
     let summary = stderr
@@ -155,6 +155,7 @@ fn check_iam(management: &Account, moto: &moto::Moto) {
             "bad-preferences-editor",
             "good-instance-role",
             "bad-instance-role",
+            "cloudtrail-to-logs",
         ])
     );
     // Inline documents arrive URL-encoded and are stored as decoded JSON.
@@ -301,6 +302,7 @@ fn check_buckets(management: &Account, member: &Account) {
             "nobastion-unrelated",
             "nobastion-trail",
             "nobastion-weak-logs",
+            "nobastion-eu-trail",
         ])
     );
     // The session-log bucket: every detail read.
@@ -336,7 +338,11 @@ fn check_buckets(management: &Account, member: &Account) {
     assert_eq!(weak.policy, None);
     assert!(weak.unknown.is_empty(), "{:?}", weak.unknown);
     // Buckets no session document logs to: listed, their details marked unknown (not "none").
-    for name in ["nobastion-unrelated", "nobastion-trail"] {
+    for name in [
+        "nobastion-unrelated",
+        "nobastion-trail",
+        "nobastion-eu-trail",
+    ] {
         let other = bucket(management, name);
         assert_eq!(
             other
@@ -364,7 +370,7 @@ fn check_buckets(management: &Account, member: &Account) {
         collected(&member.s3_public_access_block, "member pab"),
         &None
     );
-    // The member's session preferences name a bucket that does not exist: it is not invented.
+    // The member's only bucket is its trail's.
     assert_eq!(
         names(
             collected(&member.buckets, "member buckets").as_slice(),
@@ -717,17 +723,35 @@ fn check_keys_logs_and_alerting(management: &Account, member: &Account, moto: &m
     assert_eq!(alarm.metric.as_ref().unwrap().namespace, "Security");
     assert!(alarm.actions_enabled);
     assert_eq!(alarm.alarm_actions.len(), 1);
-    // The multi-region trail appears, with its status, in every region of the account.
+    // The multi-region trail appears, with its status, in every region of the account; the
+    // regional one only in its region.
     for region in &management.regions {
         let trails = collected(&region.trails, "trails");
-        assert_eq!(trails.len(), 1, "{}", region.name);
-        let trail = &trails[0];
+        let expected = if region.name == "eu-west-1" { 2 } else { 1 };
+        assert_eq!(trails.len(), expected, "{}", region.name);
+        let trail = trails
+            .iter()
+            .find(|t| t.arn.as_deref() == Some(moto.str("trail_arn").as_str()))
+            .unwrap();
         assert_eq!(trail.arn.as_deref(), Some(moto.str("trail_arn").as_str()));
         assert!(trail.is_multi_region);
         assert_eq!(trail.home_region.as_deref(), Some("us-east-1"));
         assert_eq!(trail.is_logging, Some(true));
         assert!(trail.records_write_management_events());
     }
+    let regional = collected(&region(management, "eu-west-1").trails, "eu trails")
+        .iter()
+        .find(|t| t.name == "eu-security")
+        .unwrap();
+    assert!(!regional.is_multi_region);
+    assert_eq!(regional.is_logging, Some(true));
+    assert!(
+        regional
+            .cloudwatch_logs_log_group_arn
+            .as_deref()
+            .unwrap()
+            .contains("log-group:cloudtrail-events")
+    );
     let member_trail = &collected(&region(member, "us-east-1").trails, "member trails")[0];
     assert_eq!(member_trail.is_logging, Some(false));
     assert!(!member_trail.is_multi_region);

@@ -42,6 +42,8 @@ fn every_operation_the_collectors_name_is_documented() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let source = std::fs::read_to_string(&path).unwrap();
+        // Unit tests mention actions inside policy documents; only product code counts.
+        let source = source.split("#[cfg(test)]").next().unwrap_or_default();
         // Operation labels are string literals such as "ec2:DescribeVpcs".
         for literal in source.split('"').skip(1).step_by(2) {
             let Some((service, operation)) = literal.split_once(':') else {

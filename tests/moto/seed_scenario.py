@@ -593,6 +593,31 @@ def seed_management_r2(account):
 
     logs.create_log_group(logGroupName="cloudtrail-events")
     logs.put_retention_policy(logGroupName="cloudtrail-events", retentionInDays=90)
+    # The metric filter only alerts if a logging trail covering the region delivers to its
+    # log group: a regional trail does.
+    trail_group = logs.describe_log_groups(logGroupNamePrefix="cloudtrail-events")["logGroups"][0]["arn"]
+    iam = account.client("iam")
+    delivery_role = iam.create_role(
+        RoleName="cloudtrail-to-logs",
+        AssumeRolePolicyDocument=policy({
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }),
+    )["Role"]["Arn"]
+    s3.create_bucket(Bucket="nobastion-eu-trail", CreateBucketConfiguration={"LocationConstraint": R2})
+    trail = account.client("cloudtrail", R2)
+    eu_trail = trail.create_trail(
+        Name="eu-security",
+        S3BucketName="nobastion-eu-trail",
+        CloudWatchLogsLogGroupArn=trail_group,
+        CloudWatchLogsRoleArn=delivery_role,
+    )["TrailARN"]
+    trail.start_logging(Name="eu-security")
+    trail.put_event_selectors(
+        TrailName="eu-security",
+        EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}],
+    )
     logs.put_metric_filter(
         logGroupName="cloudtrail-events",
         filterName="start-session",
@@ -611,7 +636,7 @@ def seed_management_r2(account):
         AlarmActions=[ALERT_TOPIC.format(region=R2, account=account.id)],
     )
     return {"eu_vpc": vpc, "eu_default_sg": default_sg, "eu_nacl": nacl, "eu_subnet": subnet_id,
-            "eu_sg": group, "eu_instance": instance}
+            "eu_sg": group, "eu_instance": instance, "eu_trail": eu_trail}
 
 
 def seed_management_r3(account):
@@ -654,15 +679,16 @@ def seed_member(management, endpoint):
         "aws_session_token": creds["SessionToken"],
     })
 
-    # R1: preferences naming a bucket that does not exist (LOG013); a local trail that is
-    # not logging (AUD001); a StartSession rule without a target (AUD002).
+    # R1: preferences naming a log group that does not exist (LOG013); a local trail that is
+    # not logging (AUD001); a StartSession rule without a target (not judged by AUD002: no
+    # managed instances in the region).
     ec2 = member.client("ec2", R1)
     ssm = member.client("ssm", R1)
     kms = member.client("kms", R1)
     delete_default_vpc(ec2)
     customer_key(kms, "alias/member-session")
     preferences(
-        ssm, s3BucketName="nobastion-deleted-bucket", s3EncryptionEnabled=True,
+        ssm, cloudWatchLogGroupName="/ssm/deleted-sessions", cloudWatchEncryptionEnabled=True,
         kmsKeyId="alias/member-session", runAsEnabled=True, idleSessionTimeout="20",
         maxSessionDuration="60",
     )
