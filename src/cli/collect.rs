@@ -162,7 +162,7 @@ impl LiveArgs {
                 reporter.log(&format!("api calls {operation}: {count}"));
             }
             if let Some(kib) = peak_memory_kib() {
-                reporter.log(&format!("peak memory: {} MiB", kib / 1024));
+                reporter.log(&format!("peak memory: {kib} KiB"));
             }
         }
         Ok(snapshot)
