@@ -142,3 +142,72 @@ fn chain(err: &(dyn StdError + 'static)) -> String {
     }
     parts.join(": ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    fn service_error(
+        status: u16,
+        code: Option<&str>,
+        message: Option<&str>,
+    ) -> SdkError<DescribeVpcsError, HttpResponse> {
+        let mut meta = ErrorMetadata::builder();
+        if let Some(code) = code {
+            meta = meta.code(code);
+        }
+        if let Some(message) = message {
+            meta = meta.message(message);
+        }
+        let raw = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+        SdkError::service_error(DescribeVpcsError::generic(meta.build()), raw)
+    }
+
+    #[test]
+    fn access_denied_names_operation_code_and_message() {
+        let err = service_error(
+            403,
+            Some("UnauthorizedOperation"),
+            Some("You are not authorized to perform this operation."),
+        );
+        let gap = gap_from("ec2:DescribeVpcs", &err, 10);
+        assert_eq!(gap.operation.as_deref(), Some("ec2:DescribeVpcs"));
+        assert_eq!(gap.error_code.as_deref(), Some("UnauthorizedOperation"));
+        assert_eq!(
+            gap.describe(),
+            "ec2:DescribeVpcs: UnauthorizedOperation: You are not authorized to perform this operation."
+        );
+    }
+
+    #[test]
+    fn throttling_says_the_retries_ran_out() {
+        let err = service_error(400, Some("RequestLimitExceeded"), None);
+        let gap = gap_from("ec2:DescribeVpcs", &err, 7);
+        assert!(gap.message.contains("still throttled after 7 attempts"), "{}", gap.message);
+        assert!(is_throttling("ThrottlingException") && !is_throttling("AccessDenied"));
+    }
+
+    #[test]
+    fn an_answer_without_an_error_code_is_not_mistaken_for_data() {
+        let gap = gap_from("ssm:DescribeInstanceInformation", &service_error(500, None, None), 1);
+        assert_eq!(gap.error_code, None);
+        assert!(gap.message.contains("HTTP 500") && gap.message.contains("not be implemented"));
+        let gap = gap_from("s3:GetBucketVersioning", &service_error(200, None, None), 1);
+        assert!(gap.message.contains("HTTP 200 answer could not be read"), "{}", gap.message);
+    }
+
+    #[test]
+    fn timeouts_and_codes() {
+        let err: SdkError<DescribeVpcsError, HttpResponse> =
+            SdkError::timeout_error("deadline exceeded");
+        assert_eq!(gap_from("ec2:DescribeVpcs", &err, 3).message, "the call timed out");
+        assert_eq!(error_code(&err), None);
+        let denied = service_error(403, Some("AccessDenied"), Some("no"));
+        assert!(is_code(&denied, &["NoSuchThing", "AccessDenied"]));
+        assert!(!is_code(&denied, &["NoSuchBucketPolicy"]));
+    }
+}

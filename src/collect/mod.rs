@@ -1048,3 +1048,97 @@ impl Scope {
         unknown.insert(field.to_owned(), reason);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: &str, active: bool) -> MemberAccount {
+        MemberAccount {
+            id: id.to_owned(),
+            name: Some(format!("name-{id}")),
+            active,
+        }
+    }
+
+    fn options(accounts: &[&str]) -> OrgOptions {
+        OrgOptions {
+            role_name: "Audit".to_owned(),
+            external_id: None,
+            accounts: accounts.iter().map(|a| (*a).to_owned()).collect(),
+        }
+    }
+
+    fn describe(targets: &[Target]) -> Vec<(String, String)> {
+        targets
+            .iter()
+            .map(|t| {
+                let access = match &t.access {
+                    Access::Caller => "caller".to_owned(),
+                    Access::AssumeRole(arn) => arn.clone(),
+                    Access::Unavailable(gap) => format!("unavailable: {}", gap.message),
+                };
+                (t.id.clone(), access)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn organization_targets_are_the_active_members() {
+        let members = [
+            member("111111111111", true),
+            member("222222222222", true),
+            member("333333333333", false),
+        ];
+        let targets = org_targets(&members, &options(&[]), "111111111111", "aws-us-gov");
+        assert_eq!(
+            describe(&targets),
+            [
+                ("111111111111".to_owned(), "caller".to_owned()),
+                (
+                    "222222222222".to_owned(),
+                    "arn:aws-us-gov:iam::222222222222:role/Audit".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(targets[1].name.as_deref(), Some("name-222222222222"));
+    }
+
+    #[test]
+    fn requested_accounts_that_cannot_be_scanned_are_kept_as_gaps() {
+        let members = [member("111111111111", true), member("333333333333", false)];
+        let targets = org_targets(
+            &members,
+            &options(&["333333333333", "444444444444", "333333333333"]),
+            "111111111111",
+            "aws",
+        );
+        assert_eq!(
+            describe(&targets),
+            [
+                (
+                    "333333333333".to_owned(),
+                    "unavailable: the account is not active in the organization".to_owned()
+                ),
+                (
+                    "444444444444".to_owned(),
+                    "unavailable: the account is not a member of the organization".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_region_where_every_call_failed_is_not_collected_once() {
+        let gap = Gap::new("AccessDenied: explicit deny in a service control policy")
+            .with_operation("ec2:DescribeVpcs")
+            .with_error_code("AccessDenied");
+        let mut region = not_collected_region("eu-west-1", &gap);
+        region.not_collected = None;
+        let summary = nothing_collected(&region).unwrap();
+        assert!(summary.message.starts_with("nothing could be collected in region eu-west-1"));
+        assert_eq!(summary.error_code.as_deref(), Some("AccessDenied"));
+        region.trails = Section::Collected(Vec::new());
+        assert_eq!(nothing_collected(&region), None, "one section read is enough");
+    }
+}

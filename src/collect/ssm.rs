@@ -267,7 +267,8 @@ async fn settings(client: &Client, scope: &Scope) -> Section<SsmSettings> {
     }
 }
 
-/// Bucket names and log group names the session documents of a region log to.
+/// The normalized inputs of the session documents that have any (their log destinations
+/// and keys).
 pub(crate) fn session_destinations(
     documents: &[SsmDocument],
 ) -> impl Iterator<Item = &SessionInputs> {
