@@ -6,12 +6,14 @@
 //! documents allow; reporters (`report`) render the findings; `evidence` packages them into a
 //! signed, hash-manifested bundle for auditors.
 
+pub mod baseline;
 pub mod cli;
 #[cfg(feature = "live")]
 pub mod collect;
 pub mod config;
 pub mod evidence;
 pub mod finding;
+pub mod ingest;
 pub mod model;
 pub mod policy;
 pub mod report;

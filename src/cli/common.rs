@@ -1,14 +1,16 @@
 //! Options and plumbing shared by every command that reports findings (`check`, `scan`,
 //! `lint`, `evidence`, `diff`, …): rule selection, threshold, format, output file, colour,
-//! and the evaluation of a snapshot into an exit status.
+//! and the evaluation of a snapshot into an exit status (with an optional baseline, for
+//! `lint`).
 
 use std::io::{IsTerminal as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
 use clap::{Args, ValueEnum};
 
 use super::ExitStatus;
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::finding::Severity;
 use crate::model::Snapshot;
@@ -157,23 +159,33 @@ pub fn evaluate_snapshot(
     let result = crate::rules::run(registry, snapshot, &options);
 
     let fail_on = args.fail_on(config);
-    let allow_incomplete = args.allow_incomplete || config.allow_incomplete;
-    let status = if !errors.is_empty() {
-        ExitStatus::Error
-    } else if args.exit_zero {
-        ExitStatus::Clean
-    } else {
-        match verdict(&result.findings, fail_on, allow_incomplete) {
-            Verdict::Clean => ExitStatus::Clean,
-            Verdict::Findings => ExitStatus::Findings,
-            Verdict::Incomplete => ExitStatus::Incomplete,
-        }
-    };
+    let status = exit_status(&result.findings, args, config, errors);
     Ok(Evaluation {
         result,
         fail_on,
         status,
     })
+}
+
+/// The exit status for a list of findings: 2 with input errors, else the verdict.
+fn exit_status(
+    findings: &[crate::finding::Finding],
+    args: &RuleArgs,
+    config: &Config,
+    errors: &[InputError],
+) -> ExitStatus {
+    let allow_incomplete = args.allow_incomplete || config.allow_incomplete;
+    if !errors.is_empty() {
+        ExitStatus::Error
+    } else if args.exit_zero {
+        ExitStatus::Clean
+    } else {
+        match verdict(findings, args.fail_on(config), allow_incomplete) {
+            Verdict::Clean => ExitStatus::Clean,
+            Verdict::Findings => ExitStatus::Findings,
+            Verdict::Incomplete => ExitStatus::Incomplete,
+        }
+    }
 }
 
 /// Evaluate a snapshot, add input errors (lint), write the report and return the status.
@@ -183,12 +195,53 @@ pub fn report_snapshot(
     config: &Config,
     errors: &[InputError],
 ) -> anyhow::Result<ExitStatus> {
+    report_snapshot_with(snapshot, args, config, errors, &Extras::default())
+}
+
+/// What a reporting command may add between evaluating the rules and rendering the report.
+#[derive(Default)]
+pub struct Extras<'a> {
+    /// Write the complete JSON report here (before the baseline is applied), to serve as the
+    /// next run's baseline.
+    pub write_baseline: Option<&'a Path>,
+    /// Leave out, and do not fail on, findings this baseline already has.
+    pub baseline: Option<&'a Baseline>,
+}
+
+/// [`report_snapshot`] with a baseline to write and/or apply.
+pub fn report_snapshot_with(
+    snapshot: &Snapshot,
+    args: &ReportArgs,
+    config: &Config,
+    errors: &[InputError],
+    extras: &Extras<'_>,
+) -> anyhow::Result<ExitStatus> {
     let today = chrono::Utc::now().date_naive();
+    let rule_args = args.rule_args();
     let Evaluation {
-        result,
+        mut result,
         fail_on,
-        status,
-    } = evaluate_snapshot(snapshot, &args.rule_args(), config, errors, today)?;
+        mut status,
+    } = evaluate_snapshot(snapshot, &rule_args, config, errors, today)?;
+    if let Some(path) = extras.write_baseline {
+        let complete = Report {
+            findings: &result.findings,
+            rules: &result.rules,
+            errors,
+            fail_on,
+            exit_code: status as u8,
+            statistics: false,
+            baselined: 0,
+        };
+        let text = report::render(Format::Json, &complete, false);
+        std::fs::write(path, text)
+            .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+    }
+    let mut baselined = 0;
+    if let Some(baseline) = extras.baseline {
+        baselined = baseline.apply(&mut result.findings);
+        status = exit_status(&result.findings, &rule_args, config, errors);
+    }
     let report = Report {
         findings: &result.findings,
         rules: &result.rules,
@@ -196,6 +249,7 @@ pub fn report_snapshot(
         fail_on,
         exit_code: status as u8,
         statistics: args.statistics,
+        baselined,
     };
     let color = use_color(args);
     let text = report::render(args.format, &report, color);

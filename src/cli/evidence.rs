@@ -122,6 +122,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
         fail_on,
         exit_code: status as u8,
         statistics: true,
+        baselined: 0,
     };
     let config_file = config
         .path

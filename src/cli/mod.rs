@@ -8,10 +8,12 @@ pub mod common;
 pub mod diff;
 pub mod evidence;
 pub mod keygen;
+pub mod lint;
 pub mod rules;
 #[cfg(feature = "live")]
 pub mod scan;
 pub mod schema;
+pub mod simulate;
 pub mod verify;
 
 use std::process::ExitCode;
@@ -65,6 +67,8 @@ enum Command {
     Collect(collect::CollectArgs),
     /// Check a saved snapshot (offline replay of a scan).
     Check(check::Args),
+    /// Lint IAM policies, Terraform plans and CloudFormation templates (CI gate).
+    Lint(lint::Args),
     /// List the rule catalog; write or check the rule documentation.
     Rules(rules::Args),
     /// Print a rule's documentation.
@@ -79,6 +83,8 @@ enum Command {
     Verify(verify::Args),
     /// Findings that are new, resolved and unchanged between two audits.
     Diff(diff::Args),
+    /// Evaluate one request against policy files, offline (like AWS's policy simulator).
+    Simulate(simulate::Args),
 }
 
 /// Entry point used by `main.rs`.
@@ -110,6 +116,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
         #[cfg(feature = "live")]
         Command::Collect(args) => collect::run(args),
         Command::Check(args) => check::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => rules::explain(args),
         Command::Schema(args) => schema::run(args),
@@ -117,5 +124,6 @@ fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
         Command::Keygen(args) => keygen::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Simulate(args) => simulate::run(args),
     }
 }

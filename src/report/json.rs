@@ -51,6 +51,14 @@ pub struct Summary {
     pub rules_run: usize,
     pub fail_on: Severity,
     pub exit_code: u8,
+    /// Findings left out because the baseline (`lint --baseline`) already has them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub baselined: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -81,6 +89,7 @@ pub fn output(report: &Report<'_>) -> Output {
             rules_run: report.rules.len(),
             fail_on: report.fail_on,
             exit_code: report.exit_code,
+            baselined: report.baselined,
         },
         statistics: report.statistics.then(|| {
             report

@@ -1,9 +1,11 @@
-//! Reporters: render a run's findings for people (table), machines (JSON) and code
-//! scanning (SARIF 2.1.0), spreadsheets (CSV) and wikis or tickets (Markdown). All
-//! reporters take the same [`Report`]; `--format` chooses. The HTML report (and the
-//! Markdown one, with its scope) is part of the evidence bundle (`crate::evidence`).
+//! Reporters: render a run's findings for people (table), machines (JSON), code scanning
+//! (SARIF 2.1.0 and GitHub Actions annotations), spreadsheets (CSV) and wikis or tickets
+//! (Markdown). All reporters take the same [`Report`]; `--format` chooses. The HTML report
+//! (and the Markdown one, with its scope) is part of the evidence bundle
+//! (`crate::evidence`).
 
 pub mod csv;
+pub mod github;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -28,6 +30,8 @@ pub enum Format {
     Markdown,
     /// CSV: one row per finding, for spreadsheets.
     Csv,
+    /// GitHub Actions workflow annotations (`::error file=…,line=…::…`).
+    Github,
 }
 
 /// An input that could not be read (lint): reported beside the findings, exit code 2.
@@ -63,6 +67,8 @@ pub struct Report<'a> {
     pub exit_code: u8,
     /// Print per-rule counts (`--statistics`).
     pub statistics: bool,
+    /// Findings left out because a baseline already has them (`lint --baseline`).
+    pub baselined: usize,
 }
 
 impl Report<'_> {
@@ -142,5 +148,6 @@ pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
         Format::Sarif => sarif::render(report),
         Format::Markdown => markdown::render_report(report),
         Format::Csv => csv::render(report),
+        Format::Github => github::render(report),
     }
 }

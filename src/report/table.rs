@@ -183,6 +183,9 @@ fn summary(report: &Report<'_>, color: bool) -> String {
     if waived > 0 {
         let _ = write!(line, " · {waived} waived");
     }
+    if report.baselined > 0 {
+        let _ = write!(line, " · {} in the baseline (not shown)", report.baselined);
+    }
     let _ = write!(line, " · {} rules run", report.rules.len());
     let status = report.exit_explanation();
     if color {
