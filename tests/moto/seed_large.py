@@ -79,7 +79,8 @@ def seed_region(endpoint, region, groups, instances, profiles):
             "SubnetId": subnets[batch % 2],
             "SecurityGroupIds": [group_ids[batch % len(group_ids)]],
         }
-        # Most instances are managed; one batch in four has no profile, one in three a key.
+        # Most instances are managed: one batch in four has no profile; batches alternate between a
+        # private subnet and one that assigns public IPs; one batch in three has a key pair.
         if batch % 4 != 3:
             kwargs["IamInstanceProfile"] = {"Name": profiles[batch % len(profiles)]}
         if batch % 3 == 0:
