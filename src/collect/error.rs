@@ -187,24 +187,39 @@ mod tests {
     fn throttling_says_the_retries_ran_out() {
         let err = service_error(400, Some("RequestLimitExceeded"), None);
         let gap = gap_from("ec2:DescribeVpcs", &err, 7);
-        assert!(gap.message.contains("still throttled after 7 attempts"), "{}", gap.message);
+        assert!(
+            gap.message.contains("still throttled after 7 attempts"),
+            "{}",
+            gap.message
+        );
         assert!(is_throttling("ThrottlingException") && !is_throttling("AccessDenied"));
     }
 
     #[test]
     fn an_answer_without_an_error_code_is_not_mistaken_for_data() {
-        let gap = gap_from("ssm:DescribeInstanceInformation", &service_error(500, None, None), 1);
+        let gap = gap_from(
+            "ssm:DescribeInstanceInformation",
+            &service_error(500, None, None),
+            1,
+        );
         assert_eq!(gap.error_code, None);
         assert!(gap.message.contains("HTTP 500") && gap.message.contains("not be implemented"));
         let gap = gap_from("s3:GetBucketVersioning", &service_error(200, None, None), 1);
-        assert!(gap.message.contains("HTTP 200 answer could not be read"), "{}", gap.message);
+        assert!(
+            gap.message.contains("HTTP 200 answer could not be read"),
+            "{}",
+            gap.message
+        );
     }
 
     #[test]
     fn timeouts_and_codes() {
         let err: SdkError<DescribeVpcsError, HttpResponse> =
             SdkError::timeout_error("deadline exceeded");
-        assert_eq!(gap_from("ec2:DescribeVpcs", &err, 3).message, "the call timed out");
+        assert_eq!(
+            gap_from("ec2:DescribeVpcs", &err, 3).message,
+            "the call timed out"
+        );
         assert_eq!(error_code(&err), None);
         let denied = service_error(403, Some("AccessDenied"), Some("no"));
         assert!(is_code(&denied, &["NoSuchThing", "AccessDenied"]));

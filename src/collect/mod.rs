@@ -1136,9 +1136,17 @@ mod tests {
         let mut region = not_collected_region("eu-west-1", &gap);
         region.not_collected = None;
         let summary = nothing_collected(&region).unwrap();
-        assert!(summary.message.starts_with("nothing could be collected in region eu-west-1"));
+        assert!(
+            summary
+                .message
+                .starts_with("nothing could be collected in region eu-west-1")
+        );
         assert_eq!(summary.error_code.as_deref(), Some("AccessDenied"));
         region.trails = Section::Collected(Vec::new());
-        assert_eq!(nothing_collected(&region), None, "one section read is enough");
+        assert_eq!(
+            nothing_collected(&region),
+            None,
+            "one section read is enough"
+        );
     }
 }

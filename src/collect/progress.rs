@@ -38,7 +38,7 @@ impl Reporter {
         let bar = mode.progress_bar.then(|| {
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps  {msg}",
+                "{spinner} {elapsed_precise} {bar:20} {pos}/{len} steps {wide_msg}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
@@ -111,7 +111,7 @@ impl Reporter {
         let Some(bar) = &self.bar else { return };
         let _guard = self.message.lock();
         bar.set_message(format!(
-            "accounts {}/{}  regions {}/{}",
+            "· accounts {}/{} · regions {}/{}",
             self.accounts_done.load(Ordering::Relaxed),
             self.accounts_total.load(Ordering::Relaxed),
             self.regions_done.load(Ordering::Relaxed),
