@@ -1,6 +1,7 @@
 //! AWS Organizations collector: the organization's active accounts (for `--org-role`), and
 //! the service control policies that apply to an account, level by level from the root
-//! through each OU down to the account. SCPs can only be read from the management account
+//! through each OU down to the account (none for the management account, which SCPs do not
+//! restrict). SCPs can only be read from the management account
 //! (or a delegated administrator); levels and policies shared by several accounts are read
 //! once per scan.
 //!
@@ -115,10 +116,17 @@ impl ScpReader {
         management_account_id: Option<&str>,
         account_id: &str,
     ) -> Result<Organization, Gap> {
+        // SCPs never restrict the management account's own principals, whatever is attached
+        // to the root: its levels are empty, or the IAM rules would miss real permissions.
+        let scp_levels = if management_account_id == Some(account_id) {
+            Vec::new()
+        } else {
+            self.levels(scope, account_id).await?
+        };
         Ok(Organization {
             id: organization_id.to_owned(),
             management_account_id: management_account_id.map(str::to_owned),
-            scp_levels: self.levels(scope, account_id).await?,
+            scp_levels,
         })
     }
 
