@@ -12,8 +12,6 @@ pub mod config;
 pub mod evidence;
 pub mod finding;
 pub mod ingest;
-// The users are ported onto it in the following commits.
-#[allow(dead_code, unused_imports)]
 mod json;
 pub mod model;
 pub mod policy;

@@ -26,6 +26,6 @@ mod parser;
 mod string_map;
 
 pub(crate) use lines::{LineIndex, Position, saturate};
-pub(crate) use node::{Member, Node, Value, number_to_json};
+pub(crate) use node::{Member, Node, Value};
 pub(crate) use parser::{MAX_DEPTH, Parser, Skipped, SyntaxError, parse};
 pub(crate) use string_map::StringMap;

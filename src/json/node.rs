@@ -168,7 +168,7 @@ impl<'a> Node<'a> {
 
 /// A number as written, as `serde_json` data: integers stay integers; what does not fit a
 /// JSON number (YAML's `.inf`, `0x1F`) stays text.
-pub(crate) fn number_to_json(text: &str) -> Json {
+fn number_to_json(text: &str) -> Json {
     if let Ok(n) = text.parse::<i64>() {
         return Json::from(n);
     }
