@@ -69,8 +69,6 @@ mod context;
 mod document;
 mod error;
 mod eval;
-#[allow(dead_code)] // replaced by crate::json; deleted in the next commits
-mod json;
 mod pattern;
 pub mod queries;
 mod set;
