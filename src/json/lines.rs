@@ -37,16 +37,7 @@ pub(crate) struct LineIndex<'t> {
 impl<'t> LineIndex<'t> {
     pub(crate) fn new(text: &'t str) -> Self {
         let bytes = text.as_bytes();
-        let mut line_starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => line_starts.push(i + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => line_starts.push(i + 1),
-                _ => {}
-            }
-            i += 1;
-        }
+        let line_starts = line_starts(bytes);
         let block_chars = (!text.is_ascii()).then(|| {
             let mut counts = Vec::with_capacity(bytes.len() / BLOCK + 1);
             let mut chars = 0usize;
@@ -109,6 +100,37 @@ impl<'t> LineIndex<'t> {
     }
 }
 
+/// Where each line starts. Every policy parse and every ingested file builds an index, and
+/// plans are one long line: words of 8 bytes without a line break are skipped at once.
+fn line_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut check = |i: usize| match bytes[i] {
+        b'\n' => starts.push(i + 1),
+        b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+        _ => {}
+    };
+    let words = bytes.chunks_exact(8);
+    let tail = bytes.len() - words.remainder().len();
+    for (w, word) in words.enumerate() {
+        let word = u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        if has_byte(word, b'\n') || has_byte(word, b'\r') {
+            (w * 8..w * 8 + 8).for_each(&mut check);
+        }
+    }
+    (tail..bytes.len()).for_each(&mut check);
+    starts
+}
+
+/// Whether any byte of `word` is `byte` (the exact "has a zero byte" test on `word ^ byte…`).
+fn has_byte(word: u64, byte: u8) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS != 0
+}
+
 fn is_continuation(byte: u8) -> bool {
     byte & 0xC0 == 0x80
 }
@@ -131,6 +153,35 @@ mod tests {
         assert_eq!(index.offset_of(2, 2), 7);
         // Offsets past the end are clamped to the end.
         assert_eq!(index.position(99), Position { line: 4, column: 2 });
+    }
+
+    #[test]
+    fn line_breaks_are_found_in_every_byte_of_a_word() {
+        // Each kind of break at each position of an 8-byte word, and across word boundaries.
+        for at in 0..17 {
+            for brk in ["\n", "\r", "\r\n"] {
+                let text = format!("{}{brk}x", "a".repeat(at));
+                let index = LineIndex::new(&text);
+                let x = text.len() - 1;
+                assert_eq!(
+                    index.position(x),
+                    Position { line: 2, column: 1 },
+                    "{text:?}"
+                );
+                assert_eq!(
+                    index.position(at),
+                    Position {
+                        line: 1,
+                        column: saturate(at + 1)
+                    }
+                );
+            }
+        }
+        let crlf = "a\r\nb\r\n\r\nc";
+        assert_eq!(LineIndex::new(crlf).position(crlf.len() - 1).line, 4);
+        assert!(!has_byte(u64::from_le_bytes(*b"abcdefgh"), b'\n'));
+        assert!(has_byte(u64::from_le_bytes(*b"abcdefg\n"), b'\n'));
+        assert!(has_byte(u64::from_le_bytes(*b"\rbcdefgh"), b'\r'));
     }
 
     #[test]

@@ -315,17 +315,11 @@ impl<'a, 's> Reader<'a, 's> {
 
     /// After a value inside the container opened by `bracket`: `true` after a `,` (another
     /// value follows), `false` after the closing bracket (consumed).
+    #[inline]
     fn after_value(&mut self, bracket: u8) -> Result<bool, SyntaxError> {
         self.skip_ws();
-        let (close, inside, expected) = if bracket == b'{' {
-            (
-                b'}',
-                "an object",
-                "expected ',' or '}' after an object member",
-            )
-        } else {
-            (b']', "a list", "expected ',' or ']' in a list")
-        };
+        // `{` + 2 = `}` and `[` + 2 = `]`.
+        let close = bracket + 2;
         match self.bytes.get(self.pos) {
             Some(b',') => {
                 self.pos += 1;
@@ -335,11 +329,21 @@ impl<'a, 's> Reader<'a, 's> {
                 self.pos += 1;
                 Ok(false)
             }
-            None => Err(self.eof(inside)),
-            Some(_) => Err(SyntaxError::new(
-                self.pos,
-                format!("{expected}, found {}", self.found()),
-            )),
+            _ => Err(self.bad_separator(bracket)),
+        }
+    }
+
+    #[cold]
+    fn bad_separator(&self, bracket: u8) -> SyntaxError {
+        let (inside, expected) = if bracket == b'{' {
+            ("an object", "expected ',' or '}' after an object member")
+        } else {
+            ("a list", "expected ',' or ']' in a list")
+        };
+        if self.pos >= self.bytes.len() {
+            self.eof(inside)
+        } else {
+            SyntaxError::new(self.pos, format!("{expected}, found {}", self.found()))
         }
     }
 
