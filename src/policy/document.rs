@@ -1255,6 +1255,33 @@ mod tests {
     }
 
     #[test]
+    fn json_syntax_errors_have_line_column_and_the_policy_depth_limit() {
+        let e = err("{\n  \"Statement\": [\n");
+        assert_eq!(
+            e.to_string(),
+            "3:1: invalid JSON: unexpected end of file inside a value (the file is truncated)"
+        );
+        assert!(matches!(e.kind(), ParseErrorKind::Json(_)));
+        assert!(matches!(err(" \r\n").kind(), ParseErrorKind::EmptyDocument));
+        // 64 levels of arrays parse (and fail as a policy); the 65th is refused by the reader.
+        let nested = |n: usize| format!("{{\"Statement\": {}{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(!err(&nested(63)).to_string().contains("nesting"));
+        let e = err(&nested(64));
+        assert_eq!(
+            e.position(),
+            Some(Position {
+                line: 1,
+                column: 78
+            })
+        );
+        assert!(
+            e.to_string()
+                .ends_with("nesting deeper than 64 levels; refusing to read further"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn service_index_keeps_document_order() {
         let p = parse(
             r#"{"Statement": [
