@@ -745,7 +745,10 @@ impl<'a> Subject<'a> {
             if let Some((_, kind)) = &info {
                 entry["policy_type"] = json!(kind);
                 let note = format!("{}: {kind}", s.policy);
-                if !kind.starts_with("inline") && !notes.contains(&note) {
+                if !kind.starts_with("inline")
+                    && kind != "policy document"
+                    && !notes.contains(&note)
+                {
                     notes.push(note);
                 }
             }
@@ -1128,10 +1131,12 @@ pub(crate) fn documents_judged(
                 format!("{}; and {}", instance.reason, document.reason)
             };
             judged.reason = format!("{what} with {} is allowed: {why}", and_list(&usable));
-            judged.statements = instance
+            // The document grant is what this rule is about: its statement comes first (and
+            // locates the finding).
+            judged.statements = document
                 .statements
                 .iter()
-                .chain(&document.statements)
+                .chain(&instance.statements)
                 .cloned()
                 .collect();
             let conditions: Vec<String> = [&instance.conditional, &document.conditional]
@@ -1145,4 +1150,67 @@ pub(crate) fn documents_judged(
         }
     }
     judged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowlist_globs_cross_path_separators_and_colons() {
+        let list = Allowlist::new(&["arn:aws:iam::*:role/dba-*".to_owned(), "[broken".to_owned()]);
+        assert_eq!(
+            list.matching("arn:aws:iam::111122223333:role/dba-oncall"),
+            Some("arn:aws:iam::*:role/dba-*")
+        );
+        assert_eq!(
+            list.matching("arn:aws:iam::111122223333:role/team/dba-oncall"),
+            None,
+            "`role/dba-*` names roles at the root path only"
+        );
+        let any_path = Allowlist::new(&["arn:aws:iam::*:role/*dba-*".to_owned()]);
+        assert!(
+            any_path
+                .matching("arn:aws:iam::111122223333:role/team/dba-oncall")
+                .is_some()
+        );
+        assert_eq!(list.matching("arn:aws:iam::111122223333:user/dba-x"), None);
+    }
+
+    #[test]
+    fn sso_roles_name_their_permission_set() {
+        let role = |path: &str, name: &str| Role {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            ..Role::default()
+        };
+        assert_eq!(
+            permission_set(&role(
+                "/aws-reserved/sso.amazonaws.com/",
+                "AWSReservedSSO_Operator_0123456789abcdef"
+            )),
+            Some("Operator")
+        );
+        assert_eq!(
+            permission_set(&role(
+                "/aws-reserved/sso.amazonaws.com/eu-west-1/",
+                "AWSReservedSSO_Read_Only_0123456789abcdef"
+            )),
+            Some("Read_Only")
+        );
+        assert_eq!(
+            permission_set(&role("/", "AWSReservedSSO_Operator_0123")),
+            None
+        );
+    }
+
+    #[test]
+    fn verdicts_rank_from_no_to_yes() {
+        assert_eq!(
+            most_permissive([Verdict::No, Verdict::Conditional, Verdict::Indeterminate]),
+            Verdict::Conditional
+        );
+        assert_eq!(most_permissive([]), Verdict::No);
+        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+    }
 }
