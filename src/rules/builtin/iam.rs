@@ -641,10 +641,17 @@ impl<'a> Subject<'a> {
 
     /// The document and description of a policy the engine names by `label`.
     fn policy_info(&self, label: &str) -> Option<(&'a PolicyDocument, String)> {
+        // The engine labels inline policies "NAME (inline, OWNER)".
         let inline = |policies: &'a [crate::model::InlinePolicy], owner: &str, kind: &str| {
             policies
                 .iter()
-                .find(|p| label == format!("{} (inline, {owner})", p.name))
+                .find(|p| {
+                    label
+                        .strip_prefix(p.name.as_str())
+                        .and_then(|rest| rest.strip_prefix(" (inline, "))
+                        .and_then(|rest| rest.strip_suffix(')'))
+                        == Some(owner)
+                })
                 .map(|p| (&p.document, format!("inline policy of {kind}")))
         };
         let managed = |arns: &[String], kind: &str| {
