@@ -402,10 +402,12 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// A user's environment: its own tags are its principal tags (`aws:PrincipalTag/K`), facts
-/// the scanner knows; keys it does not carry stay unknown.
+/// A user's environment: an IAM user's principal tags (`aws:PrincipalTag/K`) are exactly
+/// its tags, facts the scanner knows (a tag it does not carry is absent, so an ABAC grant on
+/// `${aws:PrincipalTag/team}` gives a user without `team` nothing). Roles get no such facts:
+/// their sessions may carry session tags that override the role's.
 fn user_env(env: &QueryEnv, user: &User) -> QueryEnv {
-    if user.tags.is_empty() || unknown_reason(&user.unknown, "tags").is_some() {
+    if unknown_reason(&user.unknown, "tags").is_some() {
         return env.clone();
     }
     let mut env = env.clone();
@@ -413,6 +415,7 @@ fn user_env(env: &QueryEnv, user: &User) -> QueryEnv {
         env.context
             .insert(&format!("aws:PrincipalTag/{key}"), value.as_str());
     }
+    env.context.set_absent_prefix("aws:principaltag/");
     env
 }
 
