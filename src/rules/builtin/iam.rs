@@ -1134,7 +1134,7 @@ pub(crate) fn documents_judged(
             // One statement often allows both the instance and the document: say it once.
             let why = if instance.statements == document.statements {
                 format!(
-                    "{} (the same statement allows it on instances)",
+                    "{}; the same statement allows it on instances",
                     document.reason
                 )
             } else {
