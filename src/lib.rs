@@ -14,6 +14,7 @@ pub mod config;
 pub mod evidence;
 pub mod finding;
 pub mod ingest;
+mod json;
 pub mod model;
 pub mod policy;
 pub mod report;
