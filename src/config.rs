@@ -288,6 +288,25 @@ impl Config {
                 line,
             });
         }
+        // An allowlist glob that does not compile would exempt nobody: say so, as for waivers.
+        for (key, patterns) in [
+            ("port-forwarding", &raw.allowlist.port_forwarding),
+            ("ssh", &raw.allowlist.ssh),
+            ("preferences-admins", &raw.allowlist.preferences_admins),
+        ] {
+            for pattern in patterns {
+                if let Err(err) = globset::Glob::new(pattern) {
+                    let offset = text
+                        .find(&format!("\"{pattern}\""))
+                        .or_else(|| text.find("[allowlist]"))
+                        .unwrap_or(0);
+                    return Err(invalid(
+                        offset,
+                        format!("allowlist `{key}` entry `{pattern}` is not a valid glob: {err}"),
+                    ));
+                }
+            }
+        }
         let access_expectations = match raw.access.and_then(|a| a.expect) {
             Some(spanned) => {
                 let offset = spanned.span().start;
@@ -446,6 +465,16 @@ expires = "2027-01-15"
         .unwrap_err()
         .to_string();
         assert!(err.contains("not a valid glob"), "{err}");
+        let err = Config::parse(
+            "fail-on = \"low\"\n[allowlist]\nssh = [\"arn:aws:iam::*:role/[ops\"]\n",
+            "n.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("n.toml:3:") && err.contains("allowlist `ssh` entry"),
+            "{err}"
+        );
         let err = Config::parse("[[waiver]]\nrule=\"X\"\nresource=\"*\"\n", "n.toml")
             .unwrap_err()
             .to_string();

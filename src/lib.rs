@@ -9,10 +9,13 @@
 pub mod access;
 pub mod baseline;
 pub mod cli;
+#[cfg(feature = "live")]
+pub mod collect;
 pub mod config;
 pub mod evidence;
 pub mod finding;
 pub mod ingest;
+mod json;
 pub mod model;
 pub mod policy;
 pub mod report;

@@ -1,6 +1,6 @@
 //! The rule catalog in the code matches the design catalog: every rule in the registry has
 //! the id, name and default severity of `../shared/design/rules.md`, and every id there is
-//! in the registry (except the IAM rules, which land with the IAM policy engine).
+//! in the registry.
 //!
 //! rules.md lives next to the repository in the shared design folder; a user's clone has
 //! none, so the test skips with a message when it is absent.
@@ -10,12 +10,6 @@ use std::path::PathBuf;
 
 use nobastion::finding::Severity;
 use nobastion::rules::Registry;
-
-/// IAM001–IAM009 are implemented on top of the IAM policy engine, which lands separately.
-/// The IAM-rules step removes this constant (and the exception below) when it adds them.
-const PENDING_IAM_RULES: &[&str] = &[
-    "IAM001", "IAM002", "IAM003", "IAM004", "IAM005", "IAM006", "IAM007", "IAM008", "IAM009",
-];
 
 /// Rules added after rules.md v1, with the issue that added them. rules.md is the v1 design
 /// catalog and is not edited; these ids must be registered and must not collide with an id
@@ -177,17 +171,10 @@ fn registry_matches_the_design_catalog() {
         }
     }
     for (id, entry) in &catalog {
-        let registered = registry.get(id).is_some();
-        let pending = PENDING_IAM_RULES.contains(&id.as_str());
-        if !registered && !pending {
+        if registry.get(id).is_none() {
             problems.push(format!(
                 "{id} ({}) from rules.md:{} has no rule file",
                 entry.name, entry.line
-            ));
-        }
-        if registered && pending {
-            problems.push(format!(
-                "{id} is registered now: remove it from PENDING_IAM_RULES"
             ));
         }
     }

@@ -316,13 +316,30 @@ fn encodings_bom_utf16_and_crlf_give_the_same_findings() {
     for (name, found) in &results[1..] {
         assert_eq!(found, first, "{name}");
     }
-    // The checkov corpus has a real UTF-16 plan with CRLF.
+    // The checkov corpus has a real UTF-16 plan with CRLF. Its only finding-worthy resource
+    // is `aws_iam_role_policy.fail_1`, `*` on `*` for a role outside the plan: a standalone
+    // document the IAM rules judge (IAM001–IAM007 fail on it; IAM008 and IAM009 do not
+    // apply to documents).
     if let Some(corpus) = lint_support::corpus() {
         let plan = corpus.join(
             "terraform-plans/checkov/terraform__runner__resources__plan_with_utf_16_encoding__tfplan.json",
         );
         let run = nobastion(&["lint", plan.to_str().unwrap(), "-f", "json"]);
-        assert_eq!(run.code, 0, "{}", run.stdout);
+        assert_eq!(run.code, 1, "{}", run.stdout);
+        let found = findings(&json(&run.stdout));
+        let rules: Vec<&str> = found
+            .iter()
+            .filter(|(_, address, _)| address == "aws_iam_role_policy.fail_1")
+            .map(|(rule, _, _)| rule.as_str())
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "IAM001", "IAM002", "IAM003", "IAM004", "IAM005", "IAM006", "IAM007"
+            ],
+            "{found:?}"
+        );
+        assert_eq!(found.len(), rules.len(), "{found:?}");
     }
 }
 

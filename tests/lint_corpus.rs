@@ -3,9 +3,11 @@
 //! with a clear error, and the findings on the intentionally vulnerable projects are the
 //! ones a careful reader of those files expects.
 //!
-//! Expectations cover the rules on main that apply to IaC (`IAC_RULES`: the NET, EC2, LOG
-//! and AUD rules, and NB001 for what they cannot decide); extend it and the lists when the
-//! IAM rules land.
+//! Expectations cover every rule (`IAC_RULES`: the NET, EC2, LOG, AUD and IAM rules, and
+//! NB001 for what they cannot decide). For IAM: principals are judged with all their
+//! policies, a group without members in the file for its members, and a policy attached to
+//! nothing in the file on its own; a policy attached by ARN that is neither in the file nor
+//! bundled with nobastion makes the principal's passes not assessed.
 
 mod lint_support;
 
@@ -118,7 +120,11 @@ const TERRAFORM: &[(&str, &str, &[&str])] = &[
     // TerraGoat: SSH from the internet on web-node, which also allows all egress (NET006);
     // both instances live in aws_subnet.web_subnet (map_public_ip_on_launch = true), whose
     // id is unknown at plan time and reached through the configuration's reference; only
-    // db_app has an instance profile. The RDS group only opens 3306.
+    // db_app has an instance profile. The RDS group only opens 3306. The EKS cluster role
+    // attaches AmazonEKSClusterPolicy and AmazonEKSServicePolicy, which nobastion does not
+    // bundle: it would pass every IAM rule on what is known, but that cannot be asserted
+    // (no instance profile, so IAM009 does not judge it). The ec2 role's policy (`ec2:*`,
+    // `s3:*` …) grants nothing of Systems Manager.
     (
         "terraform-plans/checkov",
         "terraform__runner__resources__plan__tfplan.json",
@@ -126,6 +132,7 @@ const TERRAFORM: &[(&str, &str, &[&str])] = &[
             "EC2001 fail aws_instance.db_app",
             "EC2001 fail aws_instance.web_host",
             "EC2004 fail aws_instance.web_host",
+            "NB001[IAM001,IAM002,IAM003,IAM004,IAM005,IAM006,IAM007] not-assessed aws_iam_role.iam_for_eks",
             "NET001 fail aws_security_group.web-node",
             "NET006 fail aws_security_group.web-node",
         ],
@@ -194,6 +201,8 @@ const TERRAFORM: &[(&str, &str, &[&str])] = &[
         "terraform__runner__resources__plan_with_iam_data_block__tfplan.json",
         &[],
     ),
+    // iam:* and s3 grants (a user, a group without members, a role, a standalone policy):
+    // privilege escalation, but nothing of Session Manager or EC2 Instance Connect.
     (
         "terraform-plans/checkov",
         "terraform__runner__resources__plan_with_iam_policies__tfplan.json",
@@ -204,10 +213,20 @@ const TERRAFORM: &[(&str, &str, &[&str])] = &[
         "terraform__runner__resources__plan_with_resource_reference__tfplan.json",
         &[],
     ),
+    // `aws_iam_role_policy.fail_1` allows * on * for `some_role_id`, a role outside the
+    // plan: the document stands alone and fails every rule that judges documents.
     (
         "terraform-plans/checkov",
         "terraform__runner__resources__plan_with_utf_16_encoding__tfplan.json",
-        &[],
+        &[
+            "IAM001 fail aws_iam_role_policy.fail_1",
+            "IAM002 fail aws_iam_role_policy.fail_1",
+            "IAM003 fail aws_iam_role_policy.fail_1",
+            "IAM004 fail aws_iam_role_policy.fail_1",
+            "IAM005 fail aws_iam_role_policy.fail_1",
+            "IAM006 fail aws_iam_role_policy.fail_1",
+            "IAM007 fail aws_iam_role_policy.fail_1",
+        ],
     ),
     (
         "terraform-plans/checkov",
@@ -288,12 +307,16 @@ const TERRAFORM: &[(&str, &str, &[&str])] = &[
     ),
     // Existing resources: lambda_sg allows all protocols from 10.0.0.0/8; the ASG group
     // has SSH from 10.0.0.0/8 (inline and through aws_security_group_rule.asg-ingress-ssh,
-    // one finding); the launch configuration has key pair jmeter-keypair.
+    // one finding); the launch configuration has key pair jmeter-keypair. Both instance
+    // profile roles attach the deprecated AmazonEC2RoleforSSM (bundled); their inline
+    // policies (s3:*, lambda:*, dynamodb:* …) grant nothing of Systems Manager.
     (
         "terraform-plans/terraform-compliance",
         "test_issue-249.plan.json",
         &[
             "EC2002 fail module.myapp-asg.aws_launch_configuration.lc",
+            "IAM009 fail aws_iam_role.instance_role",
+            "IAM009 fail module.myapp-asg.module.iam.aws_iam_role.role",
             "NET001 fail aws_security_group.lambda_sg",
             "NET001 fail module.myapp-asg.aws_security_group.sg_asg",
             "NET002 fail aws_security_group.lambda_sg",
@@ -408,7 +431,10 @@ const CLOUDFORMATION: &[(&str, &str, &[&str])] = &[
     // (so RDP too), and declares no egress, so AWS's allow-all egress rule stays (NET006);
     // both instances use WebSubnet (MapPublicIpOnLaunch: True); EC2Instance has no
     // instance profile (DBAppInstance has EC2Profile). No key pairs, no Session Manager
-    // preferences document.
+    // preferences document. IAM: the user's excess_policy (`ec2:*`, `s3:*`, `lambda:*`,
+    // `cloudwatch:*`) and the instance role's (`s3:*`, `ec2:*`, `rds:*`) are broad, but
+    // `ec2:*` is not `ec2-instance-connect:*` and neither grants anything of Systems
+    // Manager: every IAM rule passes.
     (
         "cloudformation/cfngoat",
         "cfngoat.yaml",
@@ -421,8 +447,13 @@ const CLOUDFORMATION: &[(&str, &str, &[&str])] = &[
             "NET006 fail WebNodeSG",
         ],
     ),
-    // The EKS template's groups have no admin-port ingress.
-    ("cloudformation/cfngoat", "eks.yaml", &[]),
+    // The EKS template's groups have no admin-port ingress. EKSIAMRole attaches
+    // AmazonEKSClusterPolicy and AmazonEKSServicePolicy, not bundled: not assessed.
+    (
+        "cloudformation/cfngoat",
+        "eks.yaml",
+        &["NB001[IAM001,IAM002,IAM003,IAM004,IAM005,IAM006,IAM007] not-assessed EKSIAMRole"],
+    ),
     (
         "cloudformation/checkov",
         "example_CloudWatchLogGroupKMSKey__FAIL.yaml",
@@ -530,12 +561,190 @@ fn cloudformation_templates_give_the_findings_a_reader_expects() {
             "{name}"
         );
     }
-    // IAM-only checkov templates: no finding from the current rules, but every one reads.
+    // Every IAM-only checkov template has its expectation (a new one fails here).
     for path in files_under(&checkov) {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if name.starts_with("example_IAM") {
-            assert_eq!(findings_of(&path), Vec::<String>::new(), "{name}");
+            let Some((_, expected)) = CHECKOV_IAM.iter().find(|(file, _)| *file == name) else {
+                panic!("{name} has no expectation in CHECKOV_IAM");
+            };
+            assert_eq!(findings_of(&path), expected_iam(expected), "{name}");
         }
+    }
+}
+
+/// `RULE fail SUBJECT` for each of `rules`.
+fn fails(subject: &str, rules: &[&str]) -> Vec<String> {
+    rules
+        .iter()
+        .map(|r| format!("{r} fail {subject}"))
+        .collect()
+}
+
+const ALL_BUT_IAM009: &[&str] = &[
+    "IAM001", "IAM002", "IAM003", "IAM004", "IAM005", "IAM006", "IAM007", "IAM008",
+];
+const ROLE_RULES: &[&str] = &[
+    "IAM001", "IAM002", "IAM003", "IAM004", "IAM005", "IAM006", "IAM007", "IAM009",
+];
+const DOCUMENT_RULES: &[&str] = &[
+    "IAM001", "IAM002", "IAM003", "IAM004", "IAM005", "IAM006", "IAM007",
+];
+
+/// What a checkov IAM template is expected to give.
+enum Iam {
+    /// Every rule that judges the subject fails (`*` on `*`).
+    Fails(&'static str, &'static [&'static str]),
+    /// Exactly these findings.
+    Exactly(&'static [&'static str]),
+}
+
+fn expected_iam(expected: &Iam) -> Vec<String> {
+    match expected {
+        Iam::Fails(subject, rules) => fails(subject, rules),
+        Iam::Exactly(list) => list.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+/// checkov's IAM templates (admin `*` on `*` and star-action policies, the `fail` variants
+/// allow `*` on `*`; the `pass` variants grant S3 on two buckets only).
+const CHECKOV_IAM: &[(&str, Iam)] = &[
+    // A group with an inline `*` on `*` and no member in the template: judged for its
+    // members (users), so IAM008 applies and IAM009 (instance profiles) does not.
+    (
+        "example_IAMAdminPolicyDocument__iam_group.fail.json",
+        Iam::Fails("mygroup", ALL_BUT_IAM009),
+    ),
+    (
+        "example_IAMAdminPolicyDocument__iam_group.pass.json",
+        Iam::Exactly(&[]),
+    ),
+    // AWS::IAM::Policy attached to CFNUserGroup, which has no member.
+    (
+        "example_IAMAdminPolicyDocument__iam_policy.fail.json",
+        Iam::Fails("CFNUserGroup", ALL_BUT_IAM009),
+    ),
+    (
+        "example_IAMAdminPolicyDocument__iam_policy.pass.json",
+        Iam::Exactly(&[]),
+    ),
+    // RootRole is in RootInstanceProfile: IAM009 judges it (effective `ssm:*`); IAM008
+    // judges users only.
+    (
+        "example_IAMAdminPolicyDocument__iam_role.fail.json",
+        Iam::Fails("RootRole", ROLE_RULES),
+    ),
+    (
+        "example_IAMAdminPolicyDocument__iam_role.pass.json",
+        Iam::Exactly(&[]),
+    ),
+    // The role's Policies are behind Fn::If: nothing can be asserted (no instance profile).
+    (
+        "example_IAMAdminPolicyDocument__iam_role.unknown.yaml",
+        Iam::Exactly(&[
+            "NB001[IAM001,IAM002,IAM003,IAM004,IAM005,IAM006,IAM007] not-assessed ExecRole",
+        ]),
+    ),
+    (
+        "example_IAMAdminPolicyDocument__iam_user.fail.json",
+        Iam::Fails("CFNUser", ALL_BUT_IAM009),
+    ),
+    (
+        "example_IAMAdminPolicyDocument__iam_user.pass.json",
+        Iam::Exactly(&[]),
+    ),
+    // The PolicyDocument is a list around Fn::If (no principal): the standalone document
+    // cannot be read.
+    (
+        "example_IAMStarActionPolicyDocument__cfn_bad_iam_pass.yaml",
+        Iam::Exactly(&[
+            "NB001[IAM001,IAM002,IAM003,IAM004,IAM005,IAM006,IAM007] not-assessed rIamPolicy",
+        ]),
+    ),
+    (
+        "example_IAMStarActionPolicyDocument__iam_group.fail.json",
+        Iam::Fails("mygroup", ALL_BUT_IAM009),
+    ),
+    (
+        "example_IAMStarActionPolicyDocument__iam_group.pass.json",
+        Iam::Exactly(&[]),
+    ),
+    (
+        "example_IAMStarActionPolicyDocument__iam_policy.fail.json",
+        Iam::Fails("CFNUserGroup", ALL_BUT_IAM009),
+    ),
+    (
+        "example_IAMStarActionPolicyDocument__iam_policy.pass.json",
+        Iam::Exactly(&[]),
+    ),
+    (
+        "example_IAMStarActionPolicyDocument__iam_role.fail.json",
+        Iam::Fails("RootRole", ROLE_RULES),
+    ),
+    (
+        "example_IAMStarActionPolicyDocument__iam_role.pass.json",
+        Iam::Exactly(&[]),
+    ),
+    // Policies behind Fn::If on a role in an instance profile: IAM009 cannot judge it either.
+    (
+        "example_IAMStarActionPolicyDocument__iam_role.unknown.yaml",
+        Iam::Exactly(&[
+            "NB001[IAM001,IAM002,IAM003,IAM004,IAM005,IAM006,IAM007,IAM009] not-assessed RootRole",
+        ]),
+    ),
+    (
+        "example_IAMStarActionPolicyDocument__iam_user.fail.json",
+        Iam::Fails("CFNUser", ALL_BUT_IAM009),
+    ),
+    (
+        "example_IAMStarActionPolicyDocument__iam_user.pass.json",
+        Iam::Exactly(&[]),
+    ),
+];
+
+/// The raw policy documents of `iam-policies/`, each judged on its own.
+const IAM_POLICIES: &[(&str, Iam)] = &[
+    // `Action: *` on `*`.
+    (
+        "cloudgoat-rollback/v3.json",
+        Iam::Fails("v3", DOCUMENT_RULES),
+    ),
+    // iam:Get*/List*/SetDefaultPolicyVersion; a Deny outside two ranges; iam:Get* between
+    // two dates; S3 reads: nothing of Session Manager.
+    ("cloudgoat-rollback/v1.json", Iam::Exactly(&[])),
+    ("cloudgoat-rollback/v2.json", Iam::Exactly(&[])),
+    ("cloudgoat-rollback/v4.json", Iam::Exactly(&[])),
+    ("cloudgoat-rollback/v5.json", Iam::Exactly(&[])),
+    // StartSession on `*`, so on every instance not tagged Environment=Prod (the Deny) and
+    // on every session document, port forwarding and SSH included; TerminateSession only
+    // on `session/${aws:username}-*`, the user's own sessions.
+    (
+        "third-party-examples/gist-arbabnazar-bc12bef1-session-manager-user.json",
+        Iam::Exactly(&[
+            "IAM001 fail gist-arbabnazar-bc12bef1-session-manager-user",
+            "IAM003 fail gist-arbabnazar-bc12bef1-session-manager-user",
+            "IAM004 fail gist-arbabnazar-bc12bef1-session-manager-user",
+        ]),
+    ),
+    // StartSession on instances tagged Environment=Development (`StringLike` without a
+    // wildcard is a concrete value), the default shell only, own sessions only: passes.
+    (
+        "third-party-examples/pastebin-iSDJZsN3-session-manager-dev-tag.json",
+        Iam::Exactly(&[]),
+    ),
+];
+
+#[test]
+fn iam_policy_documents_give_the_findings_a_reader_expects() {
+    let Some(corpus) = corpus() else { return };
+    let dir = corpus.join("iam-policies");
+    assert_eq!(files_under(&dir).len(), IAM_POLICIES.len());
+    for (name, expected) in IAM_POLICIES {
+        assert_eq!(
+            findings_of(&dir.join(name)),
+            expected_iam(expected),
+            "{name}"
+        );
     }
 }
 

@@ -272,6 +272,64 @@ fn terraform_logging_plan() {
 }
 
 #[test]
+fn terraform_iam_plan_findings() {
+    let path = fixture("terraform/iam.plan.json");
+    let (_, findings) = lint(std::slice::from_ref(&path), IAC_RULES);
+    let policy = |address: &str| {
+        line_after(
+            &path,
+            &[
+                "\"resource_changes\"",
+                &format!("\"address\": \"{address}\""),
+            ],
+            "\"policy\":",
+        )
+    };
+    let alice = policy("aws_iam_user_policy.alice_sessions");
+    let admin = policy("aws_iam_role.admin");
+    let external = policy("aws_iam_role_policy.external");
+    // The ops group's policy comes from the data source's rendered JSON in prior_state.
+    let ops = line_after(
+        &path,
+        &["\"prior_state\"", "data.aws_iam_policy_document.ops"],
+        "\"json\":",
+    );
+    let instance = change_line(&path, "aws_iam_role.ssm_instance");
+    let mut expected = vec![
+        // alice: StartSession on every instance (inline and attached policies alike), no
+        // MFA; Instance Connect through the ops group. Her own sessions only
+        // (`${aws:username}`), no session document but the shell: IAM002-IAM005 pass.
+        format!("IAM001 fail aws_iam_user.alice @{alice}"),
+        format!("IAM006 fail aws_iam_user.alice @{ops}"),
+        format!("IAM008 fail aws_iam_user.alice @{alice}"),
+        // platform-admin: inline ssm:* on *, within its PowerUserAccess boundary; no
+        // instance profile (IAM009 does not judge it), no Instance Connect.
+        format!("IAM001 fail aws_iam_role.admin @{admin}"),
+        format!("IAM002 fail aws_iam_role.admin @{admin}"),
+        format!("IAM003 fail aws_iam_role.admin @{admin}"),
+        format!("IAM004 fail aws_iam_role.admin @{admin}"),
+        format!("IAM005 fail aws_iam_role.admin @{admin}"),
+        format!("IAM007 fail aws_iam_role.admin @{admin}"),
+        // The inline policy for `existing-role` (not in the plan) stands alone: ssm:* on *.
+        format!("IAM001 fail aws_iam_role_policy.external @{external}"),
+        format!("IAM002 fail aws_iam_role_policy.external @{external}"),
+        format!("IAM003 fail aws_iam_role_policy.external @{external}"),
+        format!("IAM004 fail aws_iam_role_policy.external @{external}"),
+        format!("IAM005 fail aws_iam_role_policy.external @{external}"),
+        format!("IAM007 fail aws_iam_role_policy.external @{external}"),
+        // ssm-instance: the deprecated AmazonEC2RoleforSSM is attached (certain, whatever
+        // else is unknown); AmazonS3ReadOnlyAccess is neither in the plan nor bundled, so
+        // every other rule, which would pass, cannot say so.
+        format!("IAM009 fail aws_iam_role.ssm_instance @{instance}"),
+        format!(
+            "NB001[IAM001,IAM002,IAM003,IAM004,IAM005,IAM006,IAM007] not-assessed aws_iam_role.ssm_instance @{instance}"
+        ),
+    ];
+    expected.sort();
+    assert_eq!(describe(&findings), expected);
+}
+
+#[test]
 fn terraform_iam_plan() {
     let path = fixture("terraform/iam.plan.json");
     let (ingested, _) = lint(std::slice::from_ref(&path), IAC_RULES);
@@ -495,7 +553,37 @@ fn cloudformation_logging_template() {
 fn cloudformation_iam_template() {
     let path = fixture("cloudformation/iam.yaml");
     let (ingested, findings) = lint(std::slice::from_ref(&path), IAC_RULES);
-    assert!(describe(&findings).is_empty(), "{findings:?}");
+    let statement = |resource: &str| {
+        line_after(
+            &path,
+            &[&format!("  {resource}:"), "Statement:"],
+            "- Effect: Allow",
+        )
+    };
+    let alice = statement("PortForwarding");
+    let break_glass = statement("BreakGlass");
+    let role = line_of(&path, "  InstanceRole:");
+    let mut expected = vec![
+        // Alice's attached PortForwarding policy: StartSession on every instance and on
+        // AWS-StartPortForwardingSession, no MFA (her PowerUserAccess boundary allows it).
+        format!("IAM001 fail Alice @{alice}"),
+        format!("IAM003 fail Alice @{alice}"),
+        format!("IAM008 fail Alice @{alice}"),
+        // BreakGlass names a role outside the template: judged on its own, ssm:* on *.
+        format!("IAM001 fail BreakGlass @{break_glass}"),
+        format!("IAM002 fail BreakGlass @{break_glass}"),
+        format!("IAM003 fail BreakGlass @{break_glass}"),
+        format!("IAM004 fail BreakGlass @{break_glass}"),
+        format!("IAM005 fail BreakGlass @{break_glass}"),
+        format!("IAM007 fail BreakGlass @{break_glass}"),
+        // AmazonS3ReadOnlyAccess is neither in the template nor bundled: the role's passes
+        // cannot be asserted.
+        format!(
+            "NB001[IAM001,IAM002,IAM003,IAM004,IAM005,IAM006,IAM007,IAM009] not-assessed InstanceRole @{role}"
+        ),
+    ];
+    expected.sort();
+    assert_eq!(describe(&findings), expected);
     let iam = account(&ingested.snapshot).iam.as_option().unwrap();
     let role = iam.role("ssm-instance").unwrap();
     assert_eq!(
@@ -548,7 +636,36 @@ fn iam_policy_files() {
         fixture("iam/authorization-details.json"),
     ];
     let (ingested, findings) = lint(&paths, IAC_RULES);
-    assert!(findings.is_empty(), "no IAM rule on main yet: {findings:?}");
+    let details = &paths[2];
+    let inline = line_of(
+        details,
+        "{\"Effect\": \"Allow\", \"Action\": \"ssm:StartSession\"",
+    );
+    let user = object_start(details, line_of(details, "\"UserName\": \"alice\""));
+    let role = object_start(details, line_of(details, "\"RoleName\": \"app\""));
+    let mut expected = vec![
+        // session-user.json: StartSession on every instance; TerminateSession on *.
+        "IAM001 fail session-user @4".to_owned(),
+        "IAM002 fail session-user @10".to_owned(),
+        // get-policy-version.json: SendSSHPublicKey on * (a single Statement object).
+        "IAM006 fail get-policy-version @5".to_owned(),
+        // alice: her inline StartSession on * decides the session rules; the bundled
+        // AmazonSSMFullAccess (no position in the file: the finding points at the user)
+        // adds ending others' sessions, SendCommand and document writes.
+        format!("IAM001 fail alice @{inline}"),
+        format!("IAM003 fail alice @{inline}"),
+        format!("IAM004 fail alice @{inline}"),
+        format!("IAM008 fail alice @{inline}"),
+        format!("IAM002 fail alice @{user}"),
+        format!("IAM005 fail alice @{user}"),
+        format!("IAM007 fail alice @{user}"),
+        // app: AmazonS3ReadOnlyAccess is neither in the file nor bundled.
+        format!(
+            "NB001[IAM001,IAM002,IAM003,IAM004,IAM005,IAM006,IAM007,IAM009] not-assessed app @{role}"
+        ),
+    ];
+    expected.sort();
+    assert_eq!(describe(&findings), expected);
     let kinds: Vec<FileKind> = ingested
         .files
         .iter()

@@ -30,8 +30,7 @@ use globset::{Glob, GlobMatcher};
 use serde::Serialize;
 
 use super::{Access, AccessMap, Cell, Instance, Path, Principal};
-use crate::ingest::source::LineIndex;
-use crate::ingest::tree::{Node, Value};
+use crate::json::{LineIndex, Member, Node, Value};
 
 /// Why an expectation file cannot be used. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -448,7 +447,7 @@ fn check_keys(
         ));
     };
     let mut seen: Vec<&str> = Vec::new();
-    for (key, value) in members {
+    for Member { key, value } in members {
         if !allowed.contains(&key.as_ref()) {
             return Err(invalid(
                 value.offset(),
@@ -536,7 +535,7 @@ fn parse_selector(node: &Node<'_>, invalid: &Invalid<'_>) -> Result<Selector, Ex
                 ),
             ));
         };
-        for (key, value) in members {
+        for Member { key, value } in members {
             selector.tags.push((
                 key.to_string(),
                 patterns(value, &format!("tag `{key}`"), invalid)?,

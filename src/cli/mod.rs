@@ -3,12 +3,16 @@
 
 pub mod access;
 pub mod check;
+#[cfg(feature = "live")]
+pub mod collect;
 pub mod common;
 pub mod diff;
 pub mod evidence;
 pub mod keygen;
 pub mod lint;
 pub mod rules;
+#[cfg(feature = "live")]
+pub mod scan;
 pub mod schema;
 pub mod simulate;
 pub mod verify;
@@ -56,6 +60,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Scan a live AWS account (or organization) and report (read-only).
+    #[cfg(feature = "live")]
+    Scan(scan::Args),
+    /// Read a live AWS account (or organization) and write the snapshot (read-only).
+    #[cfg(feature = "live")]
+    Collect(collect::CollectArgs),
     /// Check a saved snapshot (offline replay of a scan).
     Check(check::Args),
     /// Lint IAM policies, Terraform plans and CloudFormation templates (CI gate).
@@ -104,6 +114,10 @@ pub fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
     match &cli.command {
+        #[cfg(feature = "live")]
+        Command::Scan(args) => scan::run(args),
+        #[cfg(feature = "live")]
+        Command::Collect(args) => collect::run(args),
         Command::Check(args) => check::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Rules(args) => rules::run(args),

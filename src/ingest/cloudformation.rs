@@ -22,8 +22,8 @@ use serde_json::Value as Json;
 use crate::model::Origin;
 
 use super::builder::{Unit, Val};
-use super::tree::{Node, Value};
 use super::{IngestError, Locator};
+use crate::json::{Member, Node, Value};
 
 type N<'t> = &'t Node<'t>;
 
@@ -33,7 +33,7 @@ pub(crate) fn looks_like_template(root: &Node<'_>) -> bool {
     root.get("Resources")
         .and_then(Node::members)
         .is_some_and(|members| {
-            members.iter().any(|(_, r)| {
+            members.iter().any(|Member { value: r, .. }| {
                 r.get("Type")
                     .and_then(Node::as_str)
                     .is_some_and(|t| t.contains("::"))
@@ -63,7 +63,11 @@ pub(crate) fn ingest(
         ));
     };
     let mut list = Vec::with_capacity(members.len());
-    for (id, resource) in members {
+    for Member {
+        key: id,
+        value: resource,
+    } in members
+    {
         let Some(rtype) = resource.get("Type").and_then(Node::as_str) else {
             return Err(locator.error(resource.offset(), format!("resource {id} has no Type")));
         };
@@ -132,7 +136,7 @@ pub(crate) enum Elem<'t> {
 fn intrinsic(node: N<'_>) -> Option<(&str, N<'_>)> {
     match &node.value {
         Value::Object(members) if members.len() == 1 => {
-            let (key, value) = &members[0];
+            let Member { key, value } = &members[0];
             let key: &str = key;
             (key == "Ref" || key.starts_with("Fn::") || key == "Condition").then_some((key, value))
         }
@@ -655,8 +659,8 @@ impl<'t> Template<'t> {
             Value::Object(members) => Json::Object(
                 members
                     .iter()
-                    .filter(|(_, v)| !matches!(intrinsic(v), Some(("Ref", n)) if n.as_str() == Some("AWS::NoValue")))
-                    .map(|(k, v)| {
+                    .filter(|Member { value: v, .. }| !matches!(intrinsic(v), Some(("Ref", n)) if n.as_str() == Some("AWS::NoValue")))
+                    .map(|Member { key: k, value: v }| {
                         let child = if path.is_empty() {
                             k.to_string()
                         } else {

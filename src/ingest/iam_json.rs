@@ -26,9 +26,8 @@ use crate::model::{
 };
 
 use super::builder::{AttachLink, PrincipalKind, Unit, account_id_of};
-use super::json::{self, StringMap};
-use super::tree::{Node, Value};
 use super::{IngestError, Locator};
+use crate::json::{self, Node, StringMap, Value};
 
 /// Whether a JSON object looks like a policy document or one of its wrappers.
 pub(crate) fn looks_like_policy(root: &Node<'_>) -> bool {

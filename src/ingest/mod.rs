@@ -11,8 +11,9 @@
 //! - CloudFormation templates in JSON or YAML ([`cloudformation`]).
 //!
 //! Files are decoded (UTF-8 with or without BOM, UTF-16 with BOM; [`source`]) and parsed
-//! with position-tracking readers ([`json`], [`yaml`]) so that every resource, security
-//! group rule and policy statement keeps its file, line and column ([`crate::model::Origin`]).
+//! with position-tracking readers (the shared [`crate::json`] reader, [`yaml`]) so that every
+//! resource, security group rule and policy statement keeps its file, line and column
+//! ([`crate::model::Origin`]).
 //!
 //! Each file becomes its own account in the snapshot (a plan or template describes one
 //! deployment; a policy file stands alone), so addresses of two plans never meet. The
@@ -25,7 +26,6 @@ mod aws_managed;
 pub(crate) mod builder;
 mod cloudformation;
 mod iam_json;
-pub(crate) mod json;
 pub(crate) mod source;
 mod terraform_plan;
 pub(crate) mod tree;
@@ -43,8 +43,7 @@ use crate::report::InputError;
 pub use builder::{PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION};
 pub use walk::{WalkError, WalkOptions};
 
-use source::{LineIndex, Position};
-use tree::Node;
+use crate::json::{LineIndex, Node, Parser, Position, Skipped};
 
 /// A file that could not be ingested: its path, the position when there is one, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -326,7 +325,7 @@ impl<'t> Locator<'t> {
 
 /// The parsed root of a file and how it was written.
 enum Parsed<'a> {
-    Json(Node<'a>, Vec<json::Skipped>),
+    Json(Node<'a>, Vec<Skipped>),
     Yaml {
         root: Node<'a>,
         more_documents: bool,
@@ -364,7 +363,7 @@ fn ingest_one(
     let locator = Locator::new(display, &text);
     let parsed = if matches!(first, Some('{' | '[')) {
         // Plans repeat resources in planned_values; the copy in resource_changes is read.
-        match json::parse_skipping(&text, &["planned_values"]) {
+        match Parser::new().parse_skipping(&text, &["planned_values"]) {
             Ok((root, skipped)) => Parsed::Json(root, skipped),
             Err(e) => return fail(locator.error(e.offset, format!("invalid JSON: {}", e.message))),
         }
@@ -428,7 +427,7 @@ pub(crate) fn parse_embedded(node: &Node<'_>, format: &str) -> Result<serde_json
     };
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || !format.eq_ignore_ascii_case("YAML") {
-        return json::parse(text)
+        return crate::json::parse(text)
             .map(|n| n.to_json())
             .map_err(|e| format!("the content is not valid JSON: {}", e.message));
     }
@@ -508,7 +507,7 @@ mod tests {
             ("[1, 2]", None),
         ];
         for (text, expected) in cases {
-            let root = json::parse(text).unwrap();
+            let root = crate::json::parse(text).unwrap();
             assert_eq!(detect(&root), expected, "{text}");
         }
     }

@@ -1,25 +1,14 @@
-//! Turning the bytes of an input file into text, and byte offsets in that text into the
-//! 1-based line and column a person sees in an editor.
+//! Turning the bytes of an input file into text (byte offsets in that text become lines and
+//! columns with the shared [`crate::json::LineIndex`]).
 //!
 //! Used by every ingester: files arrive as UTF-8 with or without a byte-order mark, or as
 //! UTF-16 (little or big endian) with one, with LF, CRLF or CR line endings. Anything else
 //! (NUL bytes, invalid UTF-8, UTF-16 without a BOM) is rejected as "not text" with the line
 //! and column of the first bad byte.
-//!
-//! [`LineIndex`] converts offsets to positions lazily: parsers record byte offsets only, and
-//! positions are computed for the few elements a finding points at. Columns count Unicode
-//! scalar values (SARIF `columnKind: unicodeCodePoints`). `terraform show -json` writes the
-//! whole plan on one line, so the column lookup must not rescan the line from its start:
-//! non-ASCII texts keep a character count every [`BLOCK`] bytes.
 
 use std::borrow::Cow;
 
-/// A 1-based line and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Position {
-    pub(crate) line: u32,
-    pub(crate) column: u32,
-}
+use crate::json::{Position, saturate};
 
 /// Why the bytes of a file are not text this tool reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,102 +130,6 @@ fn byte_position(bytes: &[u8], at: usize) -> Position {
     }
 }
 
-pub(crate) fn saturate(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// Bytes per character-count checkpoint in non-ASCII texts.
-const BLOCK: usize = 4096;
-
-/// Byte offsets → 1-based line and column for one text. Line breaks are LF, CRLF and a lone
-/// CR (as YAML and editors count them).
-pub(crate) struct LineIndex<'t> {
-    text: &'t str,
-    /// Byte offset where each line starts.
-    line_starts: Vec<usize>,
-    /// For non-ASCII text: characters before each `BLOCK`-byte boundary.
-    block_chars: Option<Vec<usize>>,
-}
-
-impl<'t> LineIndex<'t> {
-    pub(crate) fn new(text: &'t str) -> Self {
-        let bytes = text.as_bytes();
-        let mut line_starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => line_starts.push(i + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => line_starts.push(i + 1),
-                _ => {}
-            }
-            i += 1;
-        }
-        let block_chars = (!text.is_ascii()).then(|| {
-            let mut counts = Vec::with_capacity(bytes.len() / BLOCK + 1);
-            let mut chars = 0usize;
-            for block in bytes.chunks(BLOCK) {
-                counts.push(chars);
-                chars += block.iter().filter(|&&b| !is_continuation(b)).count();
-            }
-            counts.push(chars);
-            counts
-        });
-        LineIndex {
-            text,
-            line_starts,
-            block_chars,
-        }
-    }
-
-    pub(crate) fn text(&self) -> &'t str {
-        self.text
-    }
-
-    /// The position of a byte offset (clamped to the text).
-    pub(crate) fn position(&self, offset: usize) -> Position {
-        let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        };
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = match &self.block_chars {
-            None => offset - start,
-            Some(blocks) => self.char_index(blocks, offset) - self.char_index(blocks, start),
-        };
-        Position {
-            line: saturate(line + 1),
-            column: saturate(column + 1),
-        }
-    }
-
-    /// The byte offset of a 1-based line and 0-based character column (YAML markers).
-    pub(crate) fn offset_of(&self, line: usize, column: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
-            return self.text.len();
-        };
-        let rest = &self.text[start..];
-        rest.char_indices()
-            .nth(column)
-            .map_or(self.text.len(), |(i, _)| start + i)
-    }
-
-    fn char_index(&self, blocks: &[usize], offset: usize) -> usize {
-        let block = offset / BLOCK;
-        let base = blocks.get(block).copied().unwrap_or(0);
-        let from = block * BLOCK;
-        let bytes = self.text.as_bytes();
-        base + bytes[from.min(bytes.len())..offset.min(bytes.len())]
-            .iter()
-            .filter(|&&b| !is_continuation(b))
-            .count()
-    }
-}
-
-fn is_continuation(byte: u8) -> bool {
-    byte & 0xC0 == 0x80
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,28 +169,5 @@ mod tests {
             .flat_map(u16::to_le_bytes)
             .collect();
         assert!(decode(&bomless).unwrap_err().message.contains("UTF-16"));
-    }
-
-    #[test]
-    fn positions_count_lines_and_characters() {
-        let text = "ab\r\ncé\rx\ny";
-        let index = LineIndex::new(text);
-        assert_eq!(index.position(0), Position { line: 1, column: 1 });
-        assert_eq!(index.position(4), Position { line: 2, column: 1 });
-        // After the two-byte é.
-        assert_eq!(index.position(7), Position { line: 2, column: 3 });
-        assert_eq!(index.position(8), Position { line: 3, column: 1 });
-        assert_eq!(index.position(10), Position { line: 4, column: 1 });
-        assert_eq!(index.offset_of(2, 1), 5);
-        assert_eq!(index.offset_of(2, 2), 7);
-    }
-
-    #[test]
-    fn long_non_ascii_lines_use_checkpoints() {
-        let text = format!("{}é{}", "a".repeat(10_000), "b".repeat(10_000));
-        let index = LineIndex::new(&text);
-        // The character after é is character 10_002 of the line.
-        assert_eq!(index.position(10_002).column, 10_002);
-        assert_eq!(index.position(text.len()).column, 20_002);
     }
 }

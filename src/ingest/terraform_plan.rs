@@ -38,8 +38,8 @@ use super::builder::{
     account_id_of, keep,
 };
 use super::iam_json::{Embedding, document_any};
-use super::tree::Node;
 use super::{IngestError, Locator};
+use crate::json::{Node, Parser, Skipped};
 
 use attrs::{Attrs, Inst, Plan, Val};
 
@@ -52,7 +52,7 @@ const AFTER_APPLY: &str = "known after apply";
 pub(crate) fn ingest<'t>(
     root: &Node<'t>,
     locator: &Locator<'t>,
-    skipped: &[super::json::Skipped],
+    skipped: &[Skipped],
 ) -> Result<Unit, IngestError> {
     check_version(root, locator)?;
     if root.get("planned_values").is_none() && root.get("resource_changes").is_none() {
@@ -69,7 +69,8 @@ pub(crate) fn ingest<'t>(
         skipped.iter().find(|s| s.key == "planned_values"),
     ) {
         (None, Some(span)) => Some(
-            super::json::parse_at(locator.text(), span.offset)
+            Parser::new()
+                .parse_at(locator.text(), span.offset)
                 .map_err(|e| locator.error(e.offset, format!("invalid JSON: {}", e.message)))?,
         ),
         _ => None,
@@ -139,7 +140,7 @@ fn tags(a: &Attrs<'_, '_>) -> Tags {
         .map(|members| {
             members
                 .iter()
-                .filter_map(|(k, v)| Some((k.to_string(), v.scalar_text()?.into_owned())))
+                .filter_map(|m| Some((m.key.to_string(), m.value.scalar_text()?.into_owned())))
                 .collect()
         })
         .unwrap_or_default()
@@ -918,7 +919,7 @@ impl<'p> Ctx<'_, 'p> {
             },
         };
         let event_pattern = match a.string("event_pattern") {
-            Val::Known(text) => match super::json::parse(&text) {
+            Val::Known(text) => match crate::json::parse(&text) {
                 Ok(node) => Some(node.to_json()),
                 Err(e) => {
                     unknown.insert(

@@ -15,8 +15,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
-use super::source::LineIndex;
-use super::tree::{MAX_DEPTH, Node, Value};
+use crate::json::{LineIndex, MAX_DEPTH, Member, Node, Value};
 
 /// A YAML syntax error with its 1-based position (when known).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,8 +52,8 @@ pub(crate) fn parse<'a>(text: &'a str, index: &LineIndex<'a>) -> Result<Document
     let mut in_document = false;
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| YamlError {
-            line: super::source::saturate(e.marker().line()),
-            column: super::source::saturate(e.marker().col() + 1),
+            line: crate::json::saturate(e.marker().line()),
+            column: crate::json::saturate(e.marker().col() + 1),
             message: if e.info().contains("recursion limit") {
                 "nesting deeper than the YAML reader allows; refusing to read further".to_owned()
             } else {
@@ -108,7 +107,7 @@ enum Frame<'a> {
         offset: u32,
         anchor: usize,
         tag: Option<String>,
-        members: Vec<(Cow<'a, str>, Node<'a>)>,
+        members: Vec<Member<'a>>,
         /// The key waiting for its value, and where the key is.
         key: Option<(Cow<'a, str>, u32)>,
     },
@@ -130,8 +129,8 @@ fn off(offset: usize) -> u32 {
 impl<'a> Builder<'_, 'a> {
     fn error(span: Span, message: impl Into<String>) -> YamlError {
         YamlError {
-            line: super::source::saturate(span.start.line()),
-            column: super::source::saturate(span.start.col() + 1),
+            line: crate::json::saturate(span.start.line()),
+            column: crate::json::saturate(span.start.col() + 1),
             message: message.into(),
         }
     }
@@ -267,7 +266,7 @@ impl<'a> Builder<'_, 'a> {
                         if matches!(node.value, Value::Object(_) | Value::Array(_)) {
                             node.offset = node.offset.min(at);
                         }
-                        members.push((k, node));
+                        members.push(Member::new(k, at, node));
                     }
                 }
                 Ok(None)
@@ -304,7 +303,7 @@ impl<'a> Builder<'_, 'a> {
 }
 
 /// YAML `<<` merge keys: members of the merged mapping(s) that are not already present.
-fn merge<'a>(members: &mut Vec<(Cow<'a, str>, Node<'a>)>, node: Node<'a>) {
+fn merge<'a>(members: &mut Vec<Member<'a>>, node: Node<'a>) {
     let sources = match node.value {
         Value::Object(m) => vec![m],
         Value::Array(items) => items
@@ -317,9 +316,9 @@ fn merge<'a>(members: &mut Vec<(Cow<'a, str>, Node<'a>)>, node: Node<'a>) {
         _ => Vec::new(),
     };
     for source in sources {
-        for (k, v) in source {
-            if !members.iter().any(|(existing, _)| *existing == k) {
-                members.push((k, v));
+        for member in source {
+            if !members.iter().any(|existing| existing.key == member.key) {
+                members.push(member);
             }
         }
     }
@@ -328,7 +327,7 @@ fn merge<'a>(members: &mut Vec<(Cow<'a, str>, Node<'a>)>, node: Node<'a>) {
 fn count_nodes(node: &Node<'_>) -> usize {
     1 + match &node.value {
         Value::Array(items) => items.iter().map(count_nodes).sum(),
-        Value::Object(members) => members.iter().map(|(_, v)| count_nodes(v)).sum(),
+        Value::Object(members) => members.iter().map(|m| count_nodes(&m.value)).sum(),
         _ => 0,
     }
 }
@@ -366,7 +365,10 @@ fn tagged<'a>(node: Node<'a>, tag: Option<&str>) -> Node<'a> {
         }
         (_, value) => Node::new(offset, value),
     };
-    Node::new(offset, Value::Object(vec![(Cow::Owned(key), value)]))
+    Node::new(
+        offset,
+        Value::Object(vec![Member::new(Cow::Owned(key), offset, value)]),
+    )
 }
 
 /// Type a plain scalar: null, booleans and numbers are recognized; everything else (dates,
@@ -473,6 +475,29 @@ mod tests {
         );
         let port = items[0].get("FromPort").unwrap();
         assert_eq!(index.position(port.offset()).line, 3);
+    }
+
+    #[test]
+    fn member_names_keep_their_position() {
+        let text = "Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties: {Tags: []}
+";
+        let index = LineIndex::new(text);
+        let node = parse(text, &index).unwrap().root;
+        let bucket = node.get("Resources").unwrap().members().unwrap();
+        assert_eq!(bucket[0].key, "Bucket");
+        let at = |offset| {
+            let p = index.position(offset);
+            (p.line, p.column)
+        };
+        assert_eq!(at(bucket[0].key_offset()), (2, 3));
+        let members = bucket[0].value.members().unwrap();
+        assert_eq!(at(members[0].key_offset()), (3, 5));
+        assert_eq!(at(members[1].key_offset()), (4, 5));
+        let tags = &members[1].value.members().unwrap()[0];
+        assert_eq!(at(tags.key_offset()), (4, 18));
     }
 
     #[test]

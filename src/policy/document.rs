@@ -18,8 +18,8 @@ use std::sync::Arc;
 use super::arn::ArnPattern;
 use super::condition::{Condition, Operator};
 use super::error::{ParseError, ParseErrorKind, Position};
-use super::json::{self, LineIndex, Member, Node, Value};
 use super::pattern::{Pattern, Syntax, Variable};
+use crate::json::{LineIndex, Member, Node, Parser, SyntaxError, Value};
 
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -250,7 +250,7 @@ impl Policy {
         if let serde_json::Value::String(text) = value {
             return parse_text(text, 0).map_err(|e| e.decoded_from("JSON-string"));
         }
-        compile_document(&json::from_serde(value), None, 0)
+        compile_document(&Node::from_json(value), None, 0)
     }
 
     /// Names the policy (used in reasons and statement references).
@@ -350,6 +350,11 @@ impl Iterator for Merge<'_> {
 
 const MAX_NESTING: usize = 4;
 
+/// JSON nesting the parser accepts: real policies nest five levels deep (Statement →
+/// Condition → operator → key → values); hostile input is refused long before the stack is
+/// at risk.
+const MAX_JSON_DEPTH: usize = 64;
+
 fn parse_text(text: &str, nesting: usize) -> Result<Policy, ParseError> {
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     if nesting > MAX_NESTING {
@@ -365,12 +370,25 @@ fn parse_text(text: &str, nesting: usize) -> Result<Policy, ParseError> {
             .map_err(|e| ParseError::new(None, ParseErrorKind::UrlEncoding(e)))?;
         return parse_text(&decoded, nesting + 1).map_err(|e| e.decoded_from("URL-decoded"));
     }
-    let node = json::parse(text)?;
+    let node = Parser::new()
+        .max_depth(MAX_JSON_DEPTH)
+        .parse(text)
+        .map_err(|e| syntax_error(text, &e))?;
     if let Value::String(inner) = &node.value {
         return parse_text(inner, nesting + 1).map_err(|e| e.decoded_from("JSON-string"));
     }
     let lines = LineIndex::new(text);
     compile_document(&node, Some(&lines), nesting)
+}
+
+/// A JSON syntax error as a policy parse error, with its line and column.
+fn syntax_error(text: &str, e: &SyntaxError) -> ParseError {
+    let kind = if e.is_empty_document() {
+        ParseErrorKind::EmptyDocument
+    } else {
+        ParseErrorKind::Json(e.message.clone())
+    };
+    ParseError::new(Some(LineIndex::new(text).position(e.offset).into()), kind)
 }
 
 fn percent_decode(text: &str) -> Result<String, String> {
@@ -400,23 +418,35 @@ struct Ctx<'l> {
 }
 
 impl Ctx<'_> {
-    fn pos(&self, offset: Option<usize>) -> Option<Position> {
-        Some(self.lines?.position(offset?))
+    fn pos(&self, offset: usize) -> Option<Position> {
+        self.lines.map(|lines| lines.position(offset).into())
     }
 
-    fn err(&self, offset: Option<usize>, kind: ParseErrorKind) -> ParseError {
+    fn err(&self, offset: usize, kind: ParseErrorKind) -> ParseError {
         ParseError::new(self.pos(offset), kind)
     }
 
     fn wrong_type(&self, node: &Node<'_>, element: &str, expected: &'static str) -> ParseError {
         self.err(
-            node.offset,
+            node.offset(),
             ParseErrorKind::WrongType {
                 element: element.to_owned(),
                 expected,
-                found: node.value.type_name(),
+                found: type_name(&node.value),
             },
         )
+    }
+}
+
+/// The JSON type name used in error messages ("expected a string, found an array").
+fn type_name(value: &Value<'_>) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -434,7 +464,7 @@ fn members<'n, 'a>(
     for (i, m) in members.iter().enumerate() {
         if !allowed.contains(&&*m.key) {
             return Err(ctx.err(
-                m.key_offset,
+                m.key_offset(),
                 ParseErrorKind::UnknownElement {
                     element: m.key.to_string(),
                     within,
@@ -444,7 +474,7 @@ fn members<'n, 'a>(
         }
         if members[..i].iter().any(|o| o.key == m.key) {
             return Err(ctx.err(
-                m.key_offset,
+                m.key_offset(),
                 ParseErrorKind::DuplicateElement(m.key.to_string()),
             ));
         }
@@ -464,10 +494,10 @@ fn compile_document(
     let ctx = Ctx { lines };
     let Value::Object(top) = &node.value else {
         return Err(ctx.err(
-            node.offset,
+            node.offset(),
             ParseErrorKind::NotAPolicy(format!(
                 "expected a JSON object, found {}",
-                node.value.type_name()
+                type_name(&node.value)
             )),
         ));
     };
@@ -486,7 +516,7 @@ fn compile_document(
             };
         }
         return Err(ctx.err(
-            pv.key_offset,
+            pv.key_offset(),
             ParseErrorKind::NotAPolicy("PolicyVersion has no Document".into()),
         ));
     }
@@ -505,7 +535,7 @@ fn compile_document(
             Value::String(v) if v == "2008-10-17" => PolicyVersion::V2008_10_17,
             Value::String(v) => {
                 return Err(ctx.err(
-                    m.value.offset,
+                    m.value.offset(),
                     ParseErrorKind::UnknownVersion(v.to_string()),
                 ));
             }
@@ -520,12 +550,12 @@ fn compile_document(
         },
     };
     let stmt_member = member(top, "Statement")
-        .ok_or_else(|| ctx.err(node.offset, ParseErrorKind::MissingElement("Statement")))?;
+        .ok_or_else(|| ctx.err(node.offset(), ParseErrorKind::MissingElement("Statement")))?;
     let nodes: Vec<&Node<'_>> = match &stmt_member.value.value {
         Value::Object(_) => vec![&stmt_member.value],
         Value::Array(items) if items.is_empty() => {
             return Err(ctx.err(
-                stmt_member.value.offset,
+                stmt_member.value.offset(),
                 ParseErrorKind::Empty("Statement".into()),
             ));
         }
@@ -573,16 +603,16 @@ fn string_list<'n>(
     ctx: &Ctx<'_>,
     node: &'n Node<'_>,
     element: &str,
-) -> Result<Vec<(&'n str, Option<usize>)>, ParseError> {
+) -> Result<Vec<(&'n str, usize)>, ParseError> {
     match &node.value {
-        Value::String(s) => Ok(vec![(&**s, node.offset)]),
+        Value::String(s) => Ok(vec![(&**s, node.offset())]),
         Value::Array(items) if items.is_empty() => {
-            Err(ctx.err(node.offset, ParseErrorKind::Empty(element.to_owned())))
+            Err(ctx.err(node.offset(), ParseErrorKind::Empty(element.to_owned())))
         }
         Value::Array(items) => items
             .iter()
             .map(|item| match &item.value {
-                Value::String(s) => Ok((&**s, item.offset)),
+                Value::String(s) => Ok((&**s, item.offset())),
                 _ => Err(ctx.wrong_type(item, &format!("each {element} value"), "a string")),
             })
             .collect(),
@@ -615,7 +645,7 @@ fn compile_statement(
     let (not_action, action_m) =
         one_of(ctx, node, ms, "Action", "NotAction")?.ok_or_else(|| {
             ctx.err(
-                node.offset,
+                node.offset(),
                 ParseErrorKind::Exclusive("Action or NotAction"),
             )
         })?;
@@ -634,7 +664,7 @@ fn compile_statement(
             None if principal.is_some() => (false, Vec::new(), None),
             None => {
                 return Err(ctx.err(
-                    node.offset,
+                    node.offset(),
                     ParseErrorKind::Exclusive("Resource or NotResource"),
                 ));
             }
@@ -647,7 +677,7 @@ fn compile_statement(
     Ok(Statement {
         index,
         sid,
-        position: ctx.pos(node.offset),
+        position: ctx.pos(node.offset()),
         effect,
         not_action,
         actions_raw,
@@ -663,12 +693,12 @@ fn compile_statement(
 
 fn compile_effect(ctx: &Ctx<'_>, node: &Node<'_>, ms: &[Member<'_>]) -> Result<Effect, ParseError> {
     let effect_m = member(ms, "Effect")
-        .ok_or_else(|| ctx.err(node.offset, ParseErrorKind::MissingElement("Effect")))?;
+        .ok_or_else(|| ctx.err(node.offset(), ParseErrorKind::MissingElement("Effect")))?;
     match &effect_m.value.value {
         Value::String(s) if s == "Allow" => Ok(Effect::Allow),
         Value::String(s) if s == "Deny" => Ok(Effect::Deny),
         Value::String(s) => Err(ctx.err(
-            effect_m.value.offset,
+            effect_m.value.offset(),
             ParseErrorKind::UnknownEffect(s.to_string()),
         )),
         _ => Err(ctx.wrong_type(&effect_m.value, "Effect", "a string")),
@@ -693,7 +723,7 @@ fn one_of<'n, 'a>(
                 "Principal" => "Principal or NotPrincipal",
                 _ => "Resource or NotResource",
             };
-            Err(ctx.err(node.offset, ParseErrorKind::Exclusive(both)))
+            Err(ctx.err(node.offset(), ParseErrorKind::Exclusive(both)))
         }
     }
 }
@@ -822,7 +852,7 @@ fn compile_principal(
             entries: Vec::new(),
         }),
         Value::String(s) => Err(ctx.err(
-            node.offset,
+            node.offset(),
             ParseErrorKind::BadPrincipal(format!(
                 "\"{s}\": a string {element} must be \"*\"; use {{\"AWS\": ...}}"
             )),
@@ -832,7 +862,7 @@ fn compile_principal(
             for (i, m) in members.iter().enumerate() {
                 if !["AWS", "Service", "Federated", "CanonicalUser"].contains(&&*m.key) {
                     return Err(ctx.err(
-                        m.key_offset,
+                        m.key_offset(),
                         ParseErrorKind::BadPrincipal(format!(
                             "unknown principal type \"{}\" (expected AWS, Service, Federated or CanonicalUser)",
                             m.key
@@ -841,7 +871,7 @@ fn compile_principal(
                 }
                 if members[..i].iter().any(|o| o.key == m.key) {
                     return Err(ctx.err(
-                        m.key_offset,
+                        m.key_offset(),
                         ParseErrorKind::DuplicateElement(m.key.to_string()),
                     ));
                 }
@@ -852,7 +882,7 @@ fn compile_principal(
                 entries.push((m.key.to_string(), values));
             }
             if entries.is_empty() {
-                return Err(ctx.err(node.offset, ParseErrorKind::Empty(element.to_owned())));
+                return Err(ctx.err(node.offset(), ParseErrorKind::Empty(element.to_owned())));
             }
             Ok(PrincipalElement {
                 negated,
@@ -876,13 +906,13 @@ fn compile_conditions(
     for (i, block) in blocks.iter().enumerate() {
         if blocks[..i].iter().any(|o| o.key == block.key) {
             return Err(ctx.err(
-                block.key_offset,
+                block.key_offset(),
                 ParseErrorKind::DuplicateElement(block.key.to_string()),
             ));
         }
         let operator = Operator::parse(&block.key).map_err(|hint| {
             ctx.err(
-                block.key_offset,
+                block.key_offset(),
                 ParseErrorKind::BadOperator {
                     operator: block.key.to_string(),
                     hint,
@@ -898,7 +928,7 @@ fn compile_conditions(
         };
         if entries.is_empty() {
             return Err(ctx.err(
-                block.value.offset,
+                block.value.offset(),
                 ParseErrorKind::Empty(format!("Condition operator {}", block.key)),
             ));
         }
@@ -908,7 +938,7 @@ fn compile_conditions(
                 .any(|o| o.key.to_lowercase() == entry.key.to_lowercase())
             {
                 return Err(ctx.err(
-                    entry.key_offset,
+                    entry.key_offset(),
                     ParseErrorKind::DuplicateElement(entry.key.to_string()),
                 ));
             }
@@ -916,7 +946,7 @@ fn compile_conditions(
             let condition = Condition::compile(operator, &block.key, &entry.key, values, variables)
                 .map_err(|reason| {
                     ctx.err(
-                        entry.value.offset,
+                        entry.value.offset(),
                         ParseErrorKind::BadConditionValue {
                             operator: block.key.to_string(),
                             key: entry.key.to_string(),
@@ -942,13 +972,13 @@ fn condition_values(
             Value::Bool(b) => Ok(Box::from(if *b { "true" } else { "false" })),
             Value::Number(text) => Ok(Box::from(&**text)),
             _ => Err(ctx.err(
-                n.offset,
+                n.offset(),
                 ParseErrorKind::BadConditionValue {
                     operator: operator.to_owned(),
                     key: key.to_owned(),
                     reason: format!(
                         "expected a string, number or boolean, found {}",
-                        n.value.type_name()
+                        type_name(&n.value)
                     ),
                 },
             )),
@@ -956,7 +986,7 @@ fn condition_values(
     };
     match &node.value {
         Value::Array(items) if items.is_empty() => Err(ctx.err(
-            node.offset,
+            node.offset(),
             ParseErrorKind::Empty(format!("value list of {operator} {key}")),
         )),
         Value::Array(items) => items.iter().map(scalar).collect(),
@@ -1222,6 +1252,33 @@ mod tests {
     fn nested_errors_say_which_text_positions_refer_to() {
         let e = err("\"{\\\"Statement\\\": 1}\"");
         assert!(e.to_string().contains("JSON-string"), "{e}");
+    }
+
+    #[test]
+    fn json_syntax_errors_have_line_column_and_the_policy_depth_limit() {
+        let e = err("{\n  \"Statement\": [\n");
+        assert_eq!(
+            e.to_string(),
+            "3:1: invalid JSON: unexpected end of file inside a value (the file is truncated)"
+        );
+        assert!(matches!(e.kind(), ParseErrorKind::Json(_)));
+        assert!(matches!(err(" \r\n").kind(), ParseErrorKind::EmptyDocument));
+        // 64 levels of arrays parse (and fail as a policy); the 65th is refused by the reader.
+        let nested = |n: usize| format!("{{\"Statement\": {}{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(!err(&nested(63)).to_string().contains("nesting"));
+        let e = err(&nested(64));
+        assert_eq!(
+            e.position(),
+            Some(Position {
+                line: 1,
+                column: 78
+            })
+        );
+        assert!(
+            e.to_string()
+                .ends_with("nesting deeper than 64 levels; refusing to read further"),
+            "{e}"
+        );
     }
 
     #[test]

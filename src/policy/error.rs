@@ -11,6 +11,15 @@ pub struct Position {
     pub column: usize,
 }
 
+impl From<crate::json::Position> for Position {
+    fn from(p: crate::json::Position) -> Self {
+        Position {
+            line: p.line as usize,
+            column: p.column as usize,
+        }
+    }
+}
+
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.line, self.column)

@@ -69,7 +69,6 @@ mod context;
 mod document;
 mod error;
 mod eval;
-mod json;
 mod pattern;
 pub mod queries;
 pub(crate) mod requests;

@@ -18,6 +18,8 @@ pub mod meta;
 pub mod registry;
 pub mod selection;
 
+use std::sync::OnceLock;
+
 use serde_json::Value;
 
 use crate::config::Config;
@@ -41,11 +43,23 @@ pub trait Check: Sync + Send {
 pub struct Context<'a> {
     pub snapshot: &'a Snapshot,
     pub config: &'a Config,
+    /// The IAM rules' policy sets and engine answers, built on first use and shared by
+    /// IAM001–IAM009 (parsing and evaluating once per run, not once per rule).
+    iam: OnceLock<builtin::iam::IamView<'a>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(snapshot: &'a Snapshot, config: &'a Config) -> Self {
-        Context { snapshot, config }
+        Context {
+            snapshot,
+            config,
+            iam: OnceLock::new(),
+        }
+    }
+
+    /// The IAM view of the snapshot (see `builtin::iam`), built once.
+    pub(crate) fn iam(&self) -> &builtin::iam::IamView<'a> {
+        self.iam.get_or_init(|| builtin::iam::IamView::build(self))
     }
 
     /// Accounts that could be collected (the engine reports the others once, as NB001).

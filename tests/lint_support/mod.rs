@@ -14,14 +14,14 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The rules on main that judge IaC inputs, asserted by the lint tests. Rules that draw
-/// conclusions from a whole account or region (NET004, NET005, LOG001, EC2003, AUD001,
-/// AUD002) run too and stay silent on partial snapshots. Add the IAM rules here, and their
-/// expected findings to the tests, when they land.
+/// The rules that judge IaC inputs, asserted by the lint tests: every rule of the catalog.
+/// Rules that draw conclusions from a whole account or region (NET004, NET005, LOG001,
+/// EC2003, AUD001, AUD002) run too and stay silent on partial snapshots.
 pub const IAC_RULES: &[&str] = &[
     "NET001", "NET002", "NET003", "NET004", "NET005", "NET006", "EC2001", "EC2002", "EC2003",
     "EC2004", "LOG001", "LOG002", "LOG003", "LOG004", "LOG005", "LOG006", "LOG007", "LOG008",
     "LOG009", "LOG010", "LOG011", "LOG012", "LOG013", "LOG014", "AUD001", "AUD002", "AUD003",
+    "IAM001", "IAM002", "IAM003", "IAM004", "IAM005", "IAM006", "IAM007", "IAM008", "IAM009",
 ];
 
 /// A project-owned fixture under tests/fixtures/iac/.
@@ -63,6 +63,39 @@ pub fn lint(paths: &[PathBuf], select: &[&str]) -> (Ingested, Vec<Finding>) {
     };
     let findings = nobastion::rules::run(registry, &ingested.snapshot, &options).findings;
     (ingested, findings)
+}
+
+/// `RULE pass address` for every resource a rule judged and passed, sorted: what the rules
+/// looked at and found fine (findings only show the failures).
+pub fn passes(paths: &[PathBuf], select: &[&str]) -> Vec<String> {
+    let ingested = ingest_paths(paths, &WalkOptions::default()).expect("no glob errors");
+    let registry = Registry::builtin().expect("the rule files parse");
+    let config = Config::default();
+    let chosen: Vec<String> = select.iter().map(|s| (*s).to_owned()).collect();
+    let selection = Selection::new(
+        (!chosen.is_empty()).then_some(chosen.as_slice()),
+        &[],
+        registry,
+    )
+    .expect("known rules");
+    let options = RunOptions {
+        config: &config,
+        selection: &selection,
+        today: chrono::Utc::now().date_naive(),
+    };
+    let run = nobastion::rules::run(registry, &ingested.snapshot, &options);
+    let mut out: Vec<String> = run
+        .rules
+        .iter()
+        .flat_map(|r| {
+            r.passed
+                .iter()
+                .map(|p| format!("{} pass {}", r.meta.id, p.display_name()))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// `RULE status address @line`, sorted: a compact, exact description of findings. NB001

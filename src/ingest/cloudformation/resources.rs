@@ -670,9 +670,9 @@ fn ssm_document<'t>(t: &Template<'t>, r: &Resource<'t>, unit: &mut Unit) {
         let parsed = if content.as_str().is_some() || super::intrinsic(content).is_some() {
             match t.text(content) {
                 Val::Known(text) => {
-                    let node = super::super::tree::Node::new(
+                    let node = crate::json::Node::new(
                         content.offset,
-                        super::super::tree::Value::String(text.into()),
+                        crate::json::Value::String(text.into()),
                     );
                     super::super::parse_embedded(&node, &format)
                 }
@@ -798,10 +798,8 @@ fn document<'t>(t: &Template<'t>, node: N<'t>, address: &str) -> Result<PolicyDo
         // `!Sub |` with the document as JSON text.
         return match t.text(node) {
             Val::Known(text) => {
-                let text_node = super::super::tree::Node::new(
-                    node.offset,
-                    super::super::tree::Value::String(text.into()),
-                );
+                let text_node =
+                    crate::json::Node::new(node.offset, crate::json::Value::String(text.into()));
                 document_from_string(
                     &text_node,
                     t.locator,
@@ -976,7 +974,7 @@ fn event_rule<'t>(t: &Template<'t>, r: &Resource<'t>, unit: &mut Unit) {
     let mut unknown = Unknown::new();
     let event_pattern = match r.prop("EventPattern") {
         Some(node) if node.as_str().is_some() => match t.text(node) {
-            Val::Known(text) => match super::super::json::parse(&text) {
+            Val::Known(text) => match crate::json::parse(&text) {
                 Ok(n) => Some(n.to_json()),
                 Err(e) => {
                     unknown.insert(

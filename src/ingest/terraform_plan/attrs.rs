@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
-use crate::ingest::tree::Node;
+use crate::json::{Member, Node};
 
 use super::{AFTER_APPLY, N};
 
@@ -130,8 +130,8 @@ fn join_path(parent: &str, child: &str) -> String {
 /// The JSON text of an instance key node (`0`, `"a"`).
 fn key_text(node: &Node<'_>) -> Option<String> {
     match &node.value {
-        crate::ingest::tree::Value::Number(n) => Some(n.to_string()),
-        crate::ingest::tree::Value::String(s) => serde_json::to_string(s.as_ref()).ok(),
+        crate::json::Value::Number(n) => Some(n.to_string()),
+        crate::json::Value::String(s) => serde_json::to_string(s.as_ref()).ok(),
         _ => None,
     }
 }
@@ -192,7 +192,10 @@ impl<'p> Plan<'p> {
                         .insert((path.clone(), address.to_owned()), resource);
                 }
             }
-            for (name, call) in module
+            for Member {
+                key: name,
+                value: call,
+            } in module
                 .get("module_calls")
                 .and_then(Node::members)
                 .unwrap_or_default()
@@ -334,10 +337,10 @@ impl<'p> Plan<'p> {
         };
         providers
             .iter()
-            .find(|(key, p)| {
+            .find(|Member { key, value: p }| {
                 key == "aws" && p.get("alias").is_none() && p.get("module_address").is_none()
             })
-            .and_then(|(_, p)| region_of(p))
+            .and_then(|Member { value: p, .. }| region_of(p))
     }
 
     pub(crate) fn attrs<'r>(&'r self, inst: &'r Inst<'p>) -> Attrs<'r, 'p> {
@@ -921,15 +924,18 @@ fn canonical(value: &Json) -> Vec<String> {
 fn match_block<'p>(configs: &'p [Node<'p>], planned: &Node<'_>) -> Option<N<'p>> {
     let agrees = |config: &Node<'_>| {
         config.members().is_some_and(|members| {
-            members
-                .iter()
-                .all(|(key, expression)| match expression.get("constant_value") {
+            members.iter().all(
+                |Member {
+                     key,
+                     value: expression,
+                 }| match expression.get("constant_value") {
                     Some(constant) => {
                         let planned_value = planned.get(key).map_or(Json::Null, Node::to_json);
                         canonical(&constant.to_json()) == canonical(&planned_value)
                     }
                     None => true,
-                })
+                },
+            )
         })
     };
     let mut found = configs.iter().filter(|c| agrees(c));
@@ -958,12 +964,12 @@ mod tests {
 
     #[test]
     fn blocks_match_their_configuration_by_constants() {
-        let configs = crate::ingest::json::parse(
+        let configs = crate::json::parse(
             r#"[{"from_port": {"constant_value": 22}, "security_groups": {"references": ["aws_security_group.lb.id"]}},
                 {"from_port": {"constant_value": 443}, "cidr_blocks": {"constant_value": ["0.0.0.0/0"]}}]"#,
         )
         .unwrap();
-        let planned = crate::ingest::json::parse(
+        let planned = crate::json::parse(
             r#"{"from_port": 443, "cidr_blocks": ["0.0.0.0/0"], "ipv6_cidr_blocks": []}"#,
         )
         .unwrap();

@@ -1,8 +1,9 @@
 //! The Rust rules, one file per rule (`net001.rs`, …), plus helpers shared by several rules:
 //! network and ACL logic (`net`), managed instances, VPCs and endpoints (`managed`), session
 //! documents (`session`), session-log destinations (`destinations`), KMS key resolution
-//! (`kms`) and event / filter pattern matching (`patterns`). Each rule's metadata and
-//! examples live in its rule file in `rules/`.
+//! (`kms`), event / filter pattern matching (`patterns`) and the IAM subjects and verdicts
+//! the IAM rules share (`iam`). Each rule's metadata and examples live in its rule file in
+//! `rules/`.
 
 mod admin_port;
 mod aud001;
@@ -12,6 +13,17 @@ pub(crate) mod destinations;
 mod ec2001;
 mod ec2003;
 mod ec2004;
+pub(crate) mod iam;
+mod iam001;
+mod iam002;
+mod iam003;
+mod iam004;
+mod iam005;
+mod iam006;
+mod iam007;
+mod iam008;
+mod iam009;
+
 mod iam010;
 pub(crate) mod kms;
 mod log001;
@@ -59,6 +71,15 @@ pub(crate) fn checks() -> Vec<&'static dyn Check> {
         &ec2001::Ec2001,
         &ec2003::Ec2003,
         &ec2004::Ec2004,
+        &iam001::Iam001,
+        &iam002::Iam002,
+        &iam003::Iam003,
+        &iam004::Iam004,
+        &iam005::Iam005,
+        &iam006::Iam006,
+        &iam007::Iam007,
+        &iam008::Iam008,
+        &iam009::Iam009,
         &aud001::Aud001,
         &aud002::Aud002,
         &aud003::Aud003,
