@@ -679,3 +679,38 @@ fn help_explains_exit_codes_and_commands() {
         assert!(run.stdout.contains(flag), "{flag}");
     }
 }
+
+/// `evidence` and `access` read a snapshot or scan live; options that choose what to scan
+/// live make no sense with a snapshot and are refused before anything is read or called.
+#[cfg(feature = "live")]
+#[test]
+fn live_scan_options_with_a_snapshot_are_usage_errors() {
+    for (args, named) in [
+        (
+            vec!["access", "--snapshot", DEMO, "--region", "eu-west-1"],
+            "--region chooses",
+        ),
+        (
+            vec![
+                "evidence",
+                "--snapshot",
+                DEMO,
+                "--out",
+                "unused-bundle",
+                "--org-role",
+                "Audit",
+                "--all-regions",
+            ],
+            "--all-regions, --org-role choose",
+        ),
+    ] {
+        let run = nobastion(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(named) && run.stderr.contains("--snapshot"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert!(!std::path::Path::new("unused-bundle").exists());
+}

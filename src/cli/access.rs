@@ -16,10 +16,10 @@ use anyhow::{Context as _, anyhow, bail};
 use clap::Args as ClapArgs;
 
 use super::ExitStatus;
+use super::common::SourceArgs;
 use crate::access::expect::Expectations;
 use crate::access::{self, AccessMap, Path};
 use crate::config::Config;
-use crate::model::Snapshot;
 use crate::report::access::{AccessFormat, AccessView, Focus, render_parts};
 
 fn parse_path(text: &str) -> Result<Path, String> {
@@ -38,9 +38,8 @@ fn parse_path(text: &str) -> Result<Path, String> {
 3 incomplete (not everything could be read, or a grant is indeterminate); 2 error."
 )]
 pub struct Args {
-    /// The snapshot to map (written by `nobastion collect`, or by hand).
-    #[arg(long, short = 's', value_name = "FILE")]
-    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Show who can reach this instance (id or ARN); repeat for several.
     #[arg(long, value_name = "ID|ARN", conflicts_with = "principal")]
     pub instance: Vec<String>,
@@ -82,9 +81,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
     } else {
         Config::discover(args.config.as_deref())?.access_expectations
     };
-    let snapshot = Snapshot::load(&args.snapshot)?;
-    let map = access::compute(&snapshot);
-    let mut view = select(&map, args)?;
+    let acquired = args.source.acquire()?;
+    let map = access::compute(&acquired.snapshot);
+    let mut view = select(&map, args, &acquired.describe())?;
     view.explain = args.explain;
     let violations = expectations.as_ref().map(|e| e.violations(&map));
     let definite = violations
@@ -135,7 +134,7 @@ fn write_parts(path: Option<&PathBuf>, parts: &[String]) -> anyhow::Result<()> {
 }
 
 /// The view the options ask for.
-fn select<'m>(map: &'m AccessMap, args: &Args) -> anyhow::Result<AccessView<'m>> {
+fn select<'m>(map: &'m AccessMap, args: &Args, source: &str) -> anyhow::Result<AccessView<'m>> {
     let mut view = AccessView::full(map);
     if !args.paths.is_empty() {
         view.paths = Path::ALL
@@ -152,8 +151,7 @@ fn select<'m>(map: &'m AccessMap, args: &Args) -> anyhow::Result<AccessView<'m>>
                 .position(|i| i.id == *wanted || i.arn == *wanted)
                 .ok_or_else(|| {
                     anyhow!(
-                        "no managed instance `{wanted}` in {}: it is not in the snapshot, not running, or not online in Systems Manager",
-                        args.snapshot.display()
+                        "no managed instance `{wanted}` in {source}: it is not in the snapshot, not running, or not online in Systems Manager"
                     )
                 })?;
             if !chosen.contains(&found) {
@@ -179,8 +177,7 @@ fn select<'m>(map: &'m AccessMap, args: &Args) -> anyhow::Result<AccessView<'m>>
                 match by_name.as_slice() {
                     [one] => *one,
                     [] => bail!(
-                        "no IAM user or role `{wanted}` in {} (give its ARN, e.g. arn:aws:iam::111122223333:role/ops)",
-                        args.snapshot.display()
+                        "no IAM user or role `{wanted}` in {source} (give its ARN, e.g. arn:aws:iam::111122223333:role/ops)"
                     ),
                     many => bail!(
                         "`{wanted}` names {} principals ({}); give the ARN",

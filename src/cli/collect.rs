@@ -126,6 +126,28 @@ impl LiveArgs {
         })
     }
 
+    /// The options that choose what to scan, as given on the command line (for commands where
+    /// they conflict with `--snapshot`).
+    pub(crate) fn targets_given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        if self.profile.is_some() {
+            given.push("--profile");
+        }
+        if self.region.is_some() {
+            given.push("--region");
+        }
+        if !self.regions.is_empty() {
+            given.push("--regions");
+        }
+        if self.all_regions {
+            given.push("--all-regions");
+        }
+        if self.org_role.is_some() {
+            given.push("--org-role");
+        }
+        given
+    }
+
     fn interactive(&self) -> bool {
         !self.quiet && std::io::stderr().is_terminal()
     }

@@ -285,3 +285,80 @@ pub fn write_output(path: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
         other => other.context("cannot write to standard output"),
     }
 }
+
+/// Where the state to evaluate comes from, for the commands that take either (`evidence`,
+/// `access`): a saved snapshot, or — in builds with the live collector — the AWS account (or
+/// organization) of the current credentials, read-only, with the same options as `scan`.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// The snapshot to evaluate (written by `nobastion collect`, or by hand). Without it the
+    /// AWS account of the current credentials is scanned live (read-only; see the AWS options).
+    #[arg(long, short = 's', value_name = "FILE", required = !cfg!(feature = "live"))]
+    pub snapshot: Option<PathBuf>,
+    #[cfg(feature = "live")]
+    #[command(flatten)]
+    pub(crate) live: super::collect::LiveArgs,
+}
+
+/// What a [`SourceArgs`] resolved to.
+#[derive(Debug)]
+pub struct Acquired {
+    pub snapshot: Snapshot,
+    /// The snapshot file's path and bytes, or `None` for a live scan.
+    pub file: Option<(PathBuf, Vec<u8>)>,
+}
+
+impl Acquired {
+    /// How error messages name the source: the file, or the scanned account.
+    pub fn describe(&self) -> String {
+        match &self.file {
+            Some((path, _)) => path.display().to_string(),
+            None => "the scanned account".to_owned(),
+        }
+    }
+}
+
+impl SourceArgs {
+    /// Read the snapshot file, or collect the account live.
+    pub fn acquire(&self) -> anyhow::Result<Acquired> {
+        if let Some(path) = &self.snapshot {
+            #[cfg(feature = "live")]
+            {
+                let given = self.live.targets_given();
+                if !given.is_empty() {
+                    let (options, verb) = match given.as_slice() {
+                        [one] => ((*one).to_owned(), "chooses"),
+                        many => (many.join(", "), "choose"),
+                    };
+                    anyhow::bail!(
+                        "{options} {verb} what to scan live; it cannot be combined with \
+                         --snapshot {} (drop one or the other)",
+                        path.display()
+                    );
+                }
+            }
+            let bytes =
+                std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            let text = std::str::from_utf8(&bytes)
+                .map_err(|_| anyhow!("{}: not UTF-8 text; expected a snapshot", path.display()))?;
+            let snapshot = Snapshot::from_json(text, &path.display().to_string())?;
+            return Ok(Acquired {
+                snapshot,
+                file: Some((path.clone(), bytes)),
+            });
+        }
+        #[cfg(feature = "live")]
+        {
+            Ok(Acquired {
+                snapshot: self.live.collect()?,
+                file: None,
+            })
+        }
+        #[cfg(not(feature = "live"))]
+        {
+            Err(anyhow!(
+                "--snapshot FILE is required: this build has no live collector (feature `live`)"
+            ))
+        }
+    }
+}

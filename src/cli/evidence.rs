@@ -2,9 +2,8 @@
 //! evidence bundle (snapshot, findings as JSON/SARIF/CSV, HTML and Markdown reports, rule
 //! catalog, controls view, configuration, manifest, and with `--sign-key` a signature).
 //!
-//! The state comes from [`SourceArgs`]: a saved snapshot today. The live scan plugs in
-//! there: its options join `SourceArgs` (flattened), `--snapshot` becomes optional, and
-//! [`acquire`] calls the collector when no snapshot is given. Everything after that is
+//! The state comes from [`SourceArgs`]: a saved snapshot (`--snapshot`), or a live scan of
+//! the account (the options of `scan`) when none is given. Everything after that is
 //! independent of where the snapshot came from.
 
 use std::path::PathBuf;
@@ -14,7 +13,7 @@ use chrono::{DateTime, Utc};
 use clap::Args as ClapArgs;
 
 use super::ExitStatus;
-use super::common::{Evaluation, RuleArgs, evaluate_snapshot};
+use super::common::{Evaluation, RuleArgs, SourceArgs, evaluate_snapshot};
 use crate::evidence::bundle::{self, Contents, Target};
 use crate::evidence::scope::{ConfigFile, Input, Scope};
 use crate::evidence::{sha256_hex, signing};
@@ -22,14 +21,6 @@ use crate::finding::Status;
 use crate::model::Snapshot;
 use crate::report::Report;
 use crate::rules::Registry;
-
-/// Where the evaluated state comes from.
-#[derive(Debug, Clone, ClapArgs)]
-pub struct SourceArgs {
-    /// The snapshot to evaluate (written by `nobastion collect`, or by hand).
-    #[arg(long, short = 's', value_name = "FILE")]
-    pub snapshot: PathBuf,
-}
 
 #[derive(Debug, ClapArgs)]
 pub struct Args {
@@ -50,18 +41,15 @@ pub struct Args {
 
 /// The snapshot to evaluate and how to describe where it came from.
 pub fn acquire(source: &SourceArgs) -> anyhow::Result<(Snapshot, Input)> {
-    let path = &source.snapshot;
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let text = String::from_utf8(bytes.clone())
-        .map_err(|_| anyhow!("{}: not UTF-8 text; expected a snapshot", path.display()))?;
-    let snapshot = Snapshot::from_json(&text, &path.display().to_string())?;
-    Ok((
-        snapshot,
-        Input::SnapshotFile {
+    let acquired = source.acquire()?;
+    let input = match &acquired.file {
+        Some((path, bytes)) => Input::SnapshotFile {
             path: path.display().to_string(),
-            sha256: sha256_hex(&bytes),
+            sha256: sha256_hex(bytes),
         },
-    ))
+        None => Input::Live,
+    };
+    Ok((acquired.snapshot, input))
 }
 
 /// The bundle's creation time: now, or `SOURCE_DATE_EPOCH` (seconds since 1970, the
