@@ -17,6 +17,16 @@ use serde_json::Value;
 
 use moto::{Launch, Moto, run, text};
 
+/// Every path of the access map.
+const PATHS: [&str; 6] = [
+    "shell",
+    "port-forwarding",
+    "ssh",
+    "interactive-command",
+    "send-command",
+    "instance-connect",
+];
+
 /// (principal name, instance seed key, path) of every definite grant.
 type Grants = BTreeSet<(String, String, String)>;
 
@@ -96,24 +106,36 @@ fn the_access_map_of_a_live_account_lists_exactly_the_grants_aws_would_make() {
     );
 
     let all: &[&str] = &["prod", "dev", "untagged"];
-    let actual = grants(&map, &moto, &["shell", "port-forwarding", "send-command"]);
-    let expected = expect(&[
-        // `*` on `*`: every path everywhere.
-        ("admin", all, "shell"),
-        ("admin", all, "port-forwarding"),
-        ("admin", all, "send-command"),
+    let actual = grants(&map, &moto, &PATHS);
+    let mut expected = Grants::new();
+    // `*` on `*`: every path on every instance.
+    for path in PATHS {
+        expected.extend(expect(&[("admin", all, path)]));
+    }
+    // Every Session Manager path is one StartSession grant on the instance and the document.
+    for path in ["shell", "port-forwarding", "ssh", "interactive-command"] {
+        expected.extend(expect(&[
+            // ssm:* cut down by a boundary that allows StartSession only: no SendCommand.
+            ("ops-admin", all, path),
+            // StartSession anywhere except where the Deny matches (Env=prod).
+            ("denied-dave", &["dev", "untagged"], path),
+        ]));
+    }
+    expected.extend(expect(&[
         // Tag-scoped to Env=dev, with the default shell document only.
         ("dev-alice", &["dev"], "shell"),
-        // Through the ops group: Env=prod, shell and the one port-forwarding document.
+        // Through the ops group: Env=prod, the shell and one port-forwarding document.
         ("ops-bob", &["prod"], "shell"),
         ("ops-bob", &["prod"], "port-forwarding"),
-        // StartSession anywhere except where the Deny matches (Env=prod).
-        ("denied-dave", &["dev", "untagged"], "shell"),
-        ("denied-dave", &["dev", "untagged"], "port-forwarding"),
-        // ssm:* cut down by a boundary that allows StartSession only: no SendCommand.
-        ("ops-admin", all, "shell"),
-        ("ops-admin", all, "port-forwarding"),
-    ]);
+    ]));
+    // Nothing is left to conditions the scan cannot know, and nothing is undecided.
+    let other: Vec<&Value> = map["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["access"] != "allowed")
+        .collect();
+    assert!(other.is_empty(), "{other:#?}");
     let missing: Vec<_> = expected.difference(&actual).collect();
     let unexpected: Vec<_> = actual.difference(&expected).collect();
     assert!(
