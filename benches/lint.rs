@@ -23,6 +23,9 @@ const RUNS: usize = 5;
 fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_nobastion"));
     let work = tempfile::tempdir().expect("a temporary directory");
+    // NOBASTION_BENCH_DIR=DIR keeps the generated plans there (for profiling a run by hand).
+    let kept = std::env::var_os("NOBASTION_BENCH_DIR").map(PathBuf::from);
+    let plans = kept.as_deref().unwrap_or(work.path());
     if !std::env::args().any(|a| a == "--bench") {
         smoke(&binary, work.path());
         return;
@@ -54,7 +57,7 @@ fn main() {
 
     let mut per_mb = Vec::new();
     for megabytes in [25, 50, 100] {
-        let path = work.path().join(format!("plan-{megabytes}.json"));
+        let path = plans.join(format!("plan-{megabytes}.json"));
         let groups = generate_plan(&path, megabytes * 1024 * 1024);
         let size = std::fs::metadata(&path).map_or(0, |m| m.len());
         let label = format!("generated plan, {groups} groups + rules + policies");

@@ -7,17 +7,19 @@ mod support;
 use nobastion::config::Config;
 use nobastion::finding::{Severity, Status};
 use nobastion::model::Snapshot;
+use nobastion::rules::engine::RunResult;
 use nobastion::rules::{Implementation, Registry, RunOptions, Selection, run};
 use support::{DEMO, DEMO_CONFIG, repo};
 
-#[test]
-fn every_rule_fails_and_passes_in_the_demo() {
+/// The whole catalog over the demo snapshot with its configuration, judged on a fixed day
+/// (waiver expiry depends on it).
+fn demo_run() -> RunResult<'static> {
     let registry = Registry::builtin().unwrap();
     let snapshot = Snapshot::load(&repo().join(DEMO)).unwrap();
     let config = Config::load(&repo().join(DEMO_CONFIG)).unwrap();
     let selection = Selection::default();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
-    let result = run(
+    run(
         registry,
         &snapshot,
         &RunOptions {
@@ -25,7 +27,39 @@ fn every_rule_fails_and_passes_in_the_demo() {
             selection: &selection,
             today,
         },
-    );
+    )
+}
+
+/// (account, resource id) of every resource `rule` passed.
+fn passed(result: &RunResult<'_>, rule: &str) -> Vec<(String, String)> {
+    result
+        .rules
+        .iter()
+        .find(|r| r.meta.id == rule)
+        .map(|r| {
+            r.passed
+                .iter()
+                .map(|p| (p.account.clone().unwrap_or_default(), p.id.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The message of `rule`'s finding on `resource` (the test fails when there is none).
+fn message(result: &RunResult<'_>, rule: &str, resource: &str) -> String {
+    result
+        .findings
+        .iter()
+        .find(|f| f.rule == rule && f.resource.id == resource)
+        .map_or_else(
+            || panic!("no {rule} finding on {resource}"),
+            |f| f.message.clone(),
+        )
+}
+
+#[test]
+fn every_rule_fails_and_passes_in_the_demo() {
+    let result = demo_run();
     let mut problems = Vec::new();
     for rule in &result.rules {
         let findings = result
@@ -53,43 +87,9 @@ fn every_rule_fails_and_passes_in_the_demo() {
 /// The corner cases the demo was built to show, as a user reading the report sees them.
 #[test]
 fn the_demo_shows_the_corner_cases() {
-    let registry = Registry::builtin().unwrap();
-    let snapshot = Snapshot::load(&repo().join(DEMO)).unwrap();
-    let config = Config::load(&repo().join(DEMO_CONFIG)).unwrap();
-    let selection = Selection::default();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
-    let result = run(
-        registry,
-        &snapshot,
-        &RunOptions {
-            config: &config,
-            selection: &selection,
-            today,
-        },
-    );
-    let passed = |rule: &str| -> Vec<(String, String)> {
-        result
-            .rules
-            .iter()
-            .find(|r| r.meta.id == rule)
-            .map(|r| {
-                r.passed
-                    .iter()
-                    .map(|p| (p.account.clone().unwrap_or_default(), p.id.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let message = |rule: &str, resource: &str| -> String {
-        result
-            .findings
-            .iter()
-            .find(|f| f.rule == rule && f.resource.id == resource)
-            .map_or_else(
-                || panic!("no {rule} finding on {resource}"),
-                |f| f.message.clone(),
-            )
-    };
+    let result = demo_run();
+    let passed = |rule: &str| passed(&result, rule);
+    let message = |rule: &str, resource: &str| message(&result, rule, resource);
 
     // The sandbox's preferences log to production's bucket: found across accounts, and the
     // bucket is judged once although documents in two accounts name it.
@@ -138,43 +138,9 @@ fn the_demo_shows_the_corner_cases() {
 /// The IAM corner cases of the demo.
 #[test]
 fn the_demo_shows_the_iam_corner_cases() {
-    let registry = Registry::builtin().unwrap();
-    let snapshot = Snapshot::load(&repo().join(DEMO)).unwrap();
-    let config = Config::load(&repo().join(DEMO_CONFIG)).unwrap();
-    let selection = Selection::default();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
-    let result = run(
-        registry,
-        &snapshot,
-        &RunOptions {
-            config: &config,
-            selection: &selection,
-            today,
-        },
-    );
-    let passed = |rule: &str| -> Vec<(String, String)> {
-        result
-            .rules
-            .iter()
-            .find(|r| r.meta.id == rule)
-            .map(|r| {
-                r.passed
-                    .iter()
-                    .map(|p| (p.account.clone().unwrap_or_default(), p.id.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let message = |rule: &str, resource: &str| -> String {
-        result
-            .findings
-            .iter()
-            .find(|f| f.rule == rule && f.resource.id == resource)
-            .map_or_else(
-                || panic!("no {rule} finding on {resource}"),
-                |f| f.message.clone(),
-            )
-    };
+    let result = demo_run();
+    let passed = |rule: &str| passed(&result, rule);
+    let message = |rule: &str, resource: &str| message(&result, rule, resource);
     // alice's inline `StartSession` on `*` is named with its statement; the demo's
     // organization could not be read, so SCPs were left out and the finding says so.
     let alice = message("IAM001", "alice");

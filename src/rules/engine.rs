@@ -5,11 +5,12 @@
 //! are overridden from configuration, and fingerprints are computed.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::registry::Runner;
+use super::registry::{RegisteredRule, Runner};
 use super::{Context, Emitter, Outcome, Registry, RuleMeta, RuleResult, Selection};
 use crate::config::{Config, Waiver};
 use crate::finding::{Finding, Location, ResourceRef, Severity, Status, WaiverNote, fingerprint};
@@ -50,25 +51,24 @@ pub fn run<'r>(
     let mut not_assessed: BTreeMap<(Vec<String>, String), NotAssessedGroup> = BTreeMap::new();
     let mut rules = Vec::new();
 
-    for rule in registry.rules() {
-        if !options.selection.is_selected(&rule.meta.id)
-            || rule.meta.status == super::RuleStatus::Removed
-        {
-            continue;
-        }
-        let mut out = Emitter::new(&rule.meta);
-        match &rule.runner {
-            Runner::Rust(check) => check.check(&ctx, &mut out),
-            Runner::Declarative(declarative) => declarative.run(&ctx, &mut out),
-            Runner::Engine => {}
-        }
+    let selected: Vec<&RegisteredRule> = registry
+        .rules()
+        .iter()
+        .filter(|rule| {
+            options.selection.is_selected(&rule.meta.id)
+                && rule.meta.status != super::RuleStatus::Removed
+        })
+        .collect();
+    let outputs = check_all(&ctx, &selected);
+
+    for (rule, results) in selected.into_iter().zip(outputs) {
         let mut run = RuleRun {
             meta: &rule.meta,
             passed: Vec::new(),
             failed: 0,
             not_assessed: 0,
         };
-        for result in out.results {
+        for result in results {
             match result.outcome {
                 Outcome::Pass => run.passed.push(result.resource),
                 Outcome::Fail => {
@@ -123,6 +123,58 @@ pub fn run<'r>(
         }
     }
     RunResult { findings, rules }
+}
+
+/// Every selected rule's results, in the order given. Rules run on every core: each rule is
+/// independent, and what the IAM rules share (the policy sets, the engine's answers) sits in
+/// `OnceLock`s on the context, computed once by whichever rule asks first. The order of the
+/// results, and so of everything derived from them, does not depend on the threads.
+fn check_all(ctx: &Context<'_>, rules: &[&RegisteredRule]) -> Vec<Vec<RuleResult>> {
+    let run_one = |rule: &RegisteredRule| {
+        let mut out = Emitter::new(&rule.meta);
+        match &rule.runner {
+            Runner::Rust(check) => check.check(ctx, &mut out),
+            Runner::Declarative(declarative) => declarative.run(ctx, &mut out),
+            Runner::Engine => {}
+        }
+        out.results
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(rules.len());
+    if workers <= 1 {
+        return rules.iter().map(|rule| run_one(rule)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<Vec<RuleResult>>> = Vec::new();
+    slots.resize_with(rules.len(), || None);
+    let done: Vec<Vec<(usize, Vec<RuleResult>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(rule) = rules.get(index) else { break };
+                        mine.push((index, run_one(rule)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    for (index, results) in done.into_iter().flatten() {
+        slots[index] = Some(results);
+    }
+    slots.into_iter().map(Option::unwrap_or_default).collect()
 }
 
 struct NotAssessedGroup {
