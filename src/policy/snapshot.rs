@@ -93,6 +93,42 @@ struct ScpLevel {
     policies: Vec<Arc<Policy>>,
 }
 
+/// Parses managed policies on every core: an IaC input or a large account can hold tens of
+/// thousands, and parsing is most of the cost of building the IAM rules' view.
+fn parse_managed(policies: &[ManagedPolicy]) -> HashMap<&str, Result<Arc<Policy>, ParseError>> {
+    fn parse(chunk: &[ManagedPolicy]) -> Vec<(&str, Result<Arc<Policy>, ParseError>)> {
+        chunk
+            .iter()
+            .map(|p| {
+                (
+                    p.arn.as_str(),
+                    Policy::from_document(&p.document, &p.name).map(Arc::new),
+                )
+            })
+            .collect()
+    }
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    // Below a few hundred policies a thread costs more than it saves.
+    if workers <= 1 || policies.len() < 256 {
+        return parse(policies).into_iter().collect();
+    }
+    let chunk = policies.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = policies
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || parse(part)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 impl<'a> AccountPolicies<'a> {
     /// Parses the account's managed policies and SCPs (the account's `organization`
     /// section: `None` outside AWS Organizations). SCPs do not apply to the organization's
@@ -102,16 +138,7 @@ impl<'a> AccountPolicies<'a> {
         iam: &'a Iam,
         organization: &Section<Option<Organization>>,
     ) -> Self {
-        let managed = iam
-            .policies
-            .iter()
-            .map(|p: &'a ManagedPolicy| {
-                (
-                    p.arn.as_str(),
-                    Policy::from_document(&p.document, &p.name).map(Arc::new),
-                )
-            })
-            .collect();
+        let managed = parse_managed(&iam.policies);
         let mut scp_levels = Vec::new();
         let mut scp_problems = Vec::new();
         match organization {
