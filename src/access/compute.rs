@@ -567,7 +567,11 @@ pub(crate) fn parallel<T: Send>(n: usize, work: impl Fn(usize) -> Vec<T> + Sync)
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
+            // A worker that panicked must not leave its grants silently out of the map.
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     let mut all: Vec<(usize, Vec<T>)> = parts.iter_mut().flat_map(std::mem::take).collect();

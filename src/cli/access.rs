@@ -20,7 +20,7 @@ use super::common::SourceArgs;
 use crate::access::expect::Expectations;
 use crate::access::{self, AccessMap, Path};
 use crate::config::Config;
-use crate::report::access::{AccessFormat, AccessView, Focus, render_parts};
+use crate::report::access::{AccessFormat, AccessView, Focus, render_to};
 
 fn parse_path(text: &str) -> Result<Path, String> {
     Path::parse(text).ok_or_else(|| {
@@ -103,30 +103,34 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
     if let (Some(file), Some(list)) = (&file, &violations) {
         view.violations = Some((file.as_str(), list.as_slice()));
     }
-    write_parts(args.output.as_ref(), &render_parts(args.format, &view))?;
+    write_output(args.output.as_ref(), args.format, &view)?;
     Ok(status)
 }
 
-/// Writes the output parts to the file, or to standard output; a closed pipe (`| head`) is
-/// not an error. The parts of a large map are written as they are, never joined.
-fn write_parts(path: Option<&PathBuf>, parts: &[String]) -> anyhow::Result<()> {
+/// Renders the view straight into the file, or standard output, part by part (a large map's
+/// output is never held whole); a closed pipe (`| head`) is not an error.
+fn write_output(
+    path: Option<&PathBuf>,
+    format: AccessFormat,
+    view: &AccessView<'_>,
+) -> anyhow::Result<()> {
     use std::io::Write as _;
     if let Some(path) = path {
         return std::fs::File::create(path)
             .and_then(|file| {
                 let mut out = std::io::BufWriter::new(file);
-                parts
-                    .iter()
-                    .try_for_each(|p| out.write_all(p.as_bytes()))
-                    .and_then(|()| out.flush())
+                render_to(format, view, &mut |part: &str| {
+                    out.write_all(part.as_bytes())
+                })?;
+                out.flush()
             })
             .with_context(|| format!("cannot write {}", path.display()));
     }
     let mut out = std::io::stdout().lock();
-    match parts
-        .iter()
-        .try_for_each(|p| out.write_all(p.as_bytes()))
-        .and_then(|()| out.flush())
+    match render_to(format, view, &mut |part: &str| {
+        out.write_all(part.as_bytes())
+    })
+    .and_then(|()| out.flush())
     {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to standard output"),

@@ -106,20 +106,34 @@ impl<'a> AccessView<'a> {
     }
 }
 
-/// The output, in parts to be written one after the other: the CSV and JSON of a large map
-/// are rendered in chunks on every core and never copied into one string.
-pub fn render_parts(format: AccessFormat, view: &AccessView<'_>) -> Vec<String> {
+/// Where rendered output goes, piece by piece, in order (a file, standard output, a string).
+pub type Sink<'s> = dyn FnMut(&str) -> std::io::Result<()> + 's;
+
+/// Renders the output into `sink` piece by piece: the CSV and JSON of a large map are rendered
+/// a few chunks at a time on every core and handed over in order, so memory stays bounded
+/// however large the output (a million grants are hundreds of MB of JSON). Stops at the first
+/// error the sink returns.
+pub fn render_to(
+    format: AccessFormat,
+    view: &AccessView<'_>,
+    sink: &mut Sink<'_>,
+) -> std::io::Result<()> {
     match format {
-        AccessFormat::Table => vec![table(view)],
-        AccessFormat::Json => json_parts(view),
-        AccessFormat::Csv => csv_parts(view),
-        AccessFormat::Markdown => vec![markdown(view)],
+        AccessFormat::Table => sink(&table(view)),
+        AccessFormat::Json => json_to(view, sink),
+        AccessFormat::Csv => csv_to(view, sink),
+        AccessFormat::Markdown => sink(&markdown(view)),
     }
 }
 
 /// The output as one string.
 pub fn render(format: AccessFormat, view: &AccessView<'_>) -> String {
-    render_parts(format, view).concat()
+    let mut out = String::new();
+    let _ = render_to(format, view, &mut |part: &str| {
+        out.push_str(part);
+        Ok(())
+    });
+    out
 }
 
 /// `yes`, `if`, `?` for the matrix.
@@ -528,7 +542,7 @@ fn gaps_text(map: &AccessMap, out: &mut String) {
 /// as it goes (a full matrix can hold a million grants). Cells carry the deciding statements
 /// and residual conditions; the per-check explanation (actions, resources, reasons) is added
 /// in focused views and with `explain`.
-pub fn json_parts(view: &AccessView<'_>) -> Vec<String> {
+fn json_to(view: &AccessView<'_>, sink: &mut Sink<'_>) -> std::io::Result<()> {
     let map = view.map;
     let cells = view.cells();
     let in_cells_i: BTreeSet<usize> = cells.iter().map(|c| c.instance as usize).collect();
@@ -597,8 +611,8 @@ pub fn json_parts(view: &AccessView<'_>) -> Vec<String> {
     for (name, value) in members.drain(..) {
         member(&mut out, name, &value);
     }
-    let mut parts = vec![out];
-    parts.extend(json_cells(view, &cells));
+    sink(&out)?;
+    json_cells(view, &cells, sink)?;
     let mut out = String::new();
     member(&mut out, "gaps", &json!(map.gaps));
     let last = match view.violations {
@@ -617,15 +631,25 @@ pub fn json_parts(view: &AccessView<'_>) -> Vec<String> {
         Value::from(last.0),
         serde_json::to_string(&last.1).unwrap_or_default()
     );
-    parts.push(out);
-    parts
+    sink(&out)
 }
 
 /// The `cells` member, one cell per line, in parts.
-fn json_cells(view: &AccessView<'_>, cells: &[&Cell]) -> Vec<String> {
+fn json_cells(view: &AccessView<'_>, cells: &[&Cell], sink: &mut Sink<'_>) -> std::io::Result<()> {
     let map = view.map;
     let explain = view.explain || view.focus != Focus::Matrix;
-    let mut parts = render_chunks(map, cells, |explainer, c, out| {
+    // Each cell is written with a leading separator: the first one opens the list instead.
+    let mut first = true;
+    let mut chunk_sink = |part: &str| -> std::io::Result<()> {
+        if first {
+            first = false;
+            sink("  \"cells\": [")?;
+            sink(part.get(1..).unwrap_or_default())
+        } else {
+            sink(part)
+        }
+    };
+    render_chunks(map, cells, &mut chunk_sink, |explainer, c, out| {
         let e = explainer.explain(c);
         let instance = map.instance(c);
         let mut cell = json!({
@@ -643,15 +667,12 @@ fn json_cells(view: &AccessView<'_>, cells: &[&Cell]) -> Vec<String> {
         }
         out.push_str(",\n    ");
         out.push_str(&serde_json::to_string(&cell).unwrap_or_default());
-    });
-    // Each cell was written with a leading separator: the first one opens the list.
-    if let Some(first) = parts.first_mut() {
-        first.replace_range(..1, "  \"cells\": [");
-        parts.push("\n  ],\n".to_owned());
+    })?;
+    if first {
+        sink("  \"cells\": [],\n")
     } else {
-        parts.push("  \"cells\": [],\n".to_owned());
+        sink("\n  ],\n")
     }
-    parts
 }
 
 type CellKey = (u32, u32, Path);
@@ -670,8 +691,9 @@ fn violation_index(violations: Option<&[Violation]>) -> Option<HashMap<CellKey, 
 fn render_chunks(
     map: &AccessMap,
     cells: &[&Cell],
+    sink: &mut Sink<'_>,
     row: impl Fn(&mut crate::access::Explainer<'_>, &Cell, &mut String) + Sync,
-) -> Vec<String> {
+) -> std::io::Result<()> {
     const CHUNK: usize = 4096;
     let mut bounds = Vec::new();
     let mut start = 0;
@@ -683,18 +705,24 @@ fn render_chunks(
         bounds.push((start, end));
         start = end;
     }
-    crate::access::parallel(bounds.len(), |k| {
-        let (from, to) = bounds[k];
-        let mut explainer = map.explainer();
-        let mut out = String::new();
-        for c in &cells[from..to] {
-            row(&mut explainer, c, &mut out);
+    // A few chunks per core at a time: enough to keep every core busy, few enough that the
+    // rendered text in memory stays small.
+    let batch = 4 * std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    for group in bounds.chunks(batch) {
+        let parts = crate::access::parallel(group.len(), |k| {
+            let (from, to) = group[k];
+            let mut explainer = map.explainer();
+            let mut out = String::new();
+            for c in &cells[from..to] {
+                row(&mut explainer, c, &mut out);
+            }
+            vec![out]
+        });
+        for part in parts.iter().filter(|part| !part.is_empty()) {
+            sink(part)?;
         }
-        vec![out]
-    })
-    .into_iter()
-    .filter(|part| !part.is_empty())
-    .collect()
+    }
+    Ok(())
 }
 
 /// The CSV columns, in order (docs/access.md#csv).
@@ -720,16 +748,17 @@ pub const CSV_COLUMNS: [&str; 17] = [
 
 /// One row per grant in view.
 pub fn csv(view: &AccessView<'_>) -> String {
-    csv_parts(view).concat()
+    render(AccessFormat::Csv, view)
 }
 
-fn csv_parts(view: &AccessView<'_>) -> Vec<String> {
+fn csv_to(view: &AccessView<'_>, sink: &mut Sink<'_>) -> std::io::Result<()> {
     let map = view.map;
     let mut header = String::new();
     push_row(&mut header, CSV_COLUMNS.iter().map(|c| (*c).to_owned()));
     let cells = view.cells();
     let unexpected = violation_index(view.violations.map(|(_, v)| v));
-    let rows = render_chunks(map, &cells, |explainer, c, out| {
+    sink(&header)?;
+    render_chunks(map, &cells, sink, |explainer, c, out| {
         let instance = map.instance(c);
         let principal = map.principal(c);
         let e = explainer.explain(c);
@@ -783,10 +812,7 @@ fn csv_parts(view: &AccessView<'_>) -> Vec<String> {
             ]
             .into_iter(),
         );
-    });
-    let mut parts = vec![header];
-    parts.extend(rows);
-    parts
+    })
 }
 
 fn markdown(view: &AccessView<'_>) -> String {
