@@ -23,10 +23,10 @@
 //! upper-case ARN prefixes). Without the oracle the test skips with a message, unless
 //! `NOBASTION_REQUIRE_TOOLS=1`.
 
+#[path = "support/oracle.rs"]
+mod oracle;
+
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use nobastion::access::{self, Access, AccessMap, Path, TargetKind};
 use nobastion::model::Snapshot;
@@ -230,29 +230,6 @@ fn generate() -> Value {
 // ---------------------------------------------------------------------------------------
 // The oracle side
 
-fn oracle_script() -> Option<PathBuf> {
-    let require = std::env::var("NOBASTION_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-    let script = std::env::var_os("NOBASTION_ORACLE").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/run.mjs"),
-        PathBuf::from,
-    );
-    let installed = script.parent().is_some_and(|d| {
-        d.join("node_modules/@cloud-copilot/iam-simulate/package.json")
-            .is_file()
-    });
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if script.is_file() && installed && node {
-        return Some(script);
-    }
-    let why = "the oracle is not installed (run scripts/setup.d/20-oracle.sh; needs node)";
-    assert!(!require, "NOBASTION_REQUIRE_TOOLS=1 but {why}");
-    println!("skipping the access-map oracle cross-check: {why}");
-    None
-}
-
 /// One principal's policies, as oracle policy ids.
 struct Policies {
     identity: Vec<usize>,
@@ -287,43 +264,22 @@ impl Oracle {
         self.asks.len() - 1
     }
 
-    fn run(&self, script: &PathBuf, principals: &[(String, Policies)]) -> Vec<String> {
-        let mut child = Command::new("node")
-            .arg(script)
-            .env("TZ", "UTC")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start node");
-        let mut input = String::new();
-        for (id, d) in self.docs.iter().enumerate() {
-            input.push_str(&json!({"type": "policy", "id": id, "doc": d}).to_string());
-            input.push('\n');
-        }
-        for (id, ask) in self.asks.iter().enumerate() {
-            let (arn, p) = &principals[ask.principal];
-            input.push_str(
-                &json!({"type": "case", "id": id, "principal": arn, "action": ask.action,
+    fn run(&self, script: &std::path::Path, principals: &[(String, Policies)]) -> Vec<String> {
+        let cases: Vec<Value> = self
+            .asks
+            .iter()
+            .enumerate()
+            .map(|(id, ask)| {
+                let (arn, p) = &principals[ask.principal];
+                json!({"type": "case", "id": id, "principal": arn, "action": ask.action,
                     "resource": ask.resource, "account": ACCOUNT, "context": ask.context,
                     "identity": p.identity, "boundary": p.boundary, "scps": p.scps, "session": null})
-                .to_string(),
-            );
-            input.push('\n');
-        }
-        let mut stdin = child.stdin.take().expect("stdin");
-        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).expect("write"));
-        let mut out = vec![String::new(); self.asks.len()];
-        for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
-            let v: Value = serde_json::from_str(&line.expect("read")).expect("JSON");
-            let id = usize::try_from(v["id"].as_u64().expect("id")).expect("id");
-            out[id] = v["result"]
-                .as_str()
-                .map_or_else(|| format!("error: {}", v["error"]), str::to_owned);
-        }
-        writer.join().expect("writer");
-        assert!(child.wait().expect("node").success());
-        out
+            })
+            .collect();
+        oracle::run(script, &self.docs, &cases)
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|e| format!("error: {e}")))
+            .collect()
     }
 }
 
@@ -614,7 +570,7 @@ fn sample(
 
 #[test]
 fn sampled_cells_agree_with_the_oracle() {
-    let Some(script) = oracle_script() else {
+    let Some(script) = oracle::script("the access-map oracle cross-check") else {
         return;
     };
     let generated = generate();

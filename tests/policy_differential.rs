@@ -15,10 +15,11 @@
 //! `NOBASTION_ORACLE`). Without it the test prints why and passes, unless
 //! `NOBASTION_REQUIRE_TOOLS=1` (set by scripts/test.sh and CI), where it fails.
 
+#[path = "support/oracle.rs"]
+mod oracle;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use nobastion::policy::{
@@ -1331,89 +1332,6 @@ fn resource_quirks(
 // ---------------------------------------------------------------------------------------
 // Running both engines
 
-fn oracle_script() -> Option<PathBuf> {
-    let require = std::env::var("NOBASTION_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-    let script = std::env::var_os("NOBASTION_ORACLE").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/run.mjs"),
-        PathBuf::from,
-    );
-    let installed = script.parent().is_some_and(|dir| {
-        dir.join("node_modules/@cloud-copilot/iam-simulate/package.json")
-            .is_file()
-    });
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if script.is_file() && installed && node {
-        return Some(script);
-    }
-    let why = if node {
-        format!(
-            "the oracle is not installed at {} (run scripts/setup.d/20-oracle.sh)",
-            script
-                .parent()
-                .map_or_else(String::new, |p| p.display().to_string())
-        )
-    } else {
-        "node is not on PATH".to_owned()
-    };
-    assert!(!require, "NOBASTION_REQUIRE_TOOLS=1 but {why}");
-    println!(
-        "skipping the differential test: {why}; set NOBASTION_REQUIRE_TOOLS=1 to make this a failure"
-    );
-    None
-}
-
-fn run_oracle(
-    script: &PathBuf,
-    table: &Table,
-    cases: &[Case],
-) -> HashMap<usize, Result<String, String>> {
-    let mut child = Command::new("node")
-        .arg(script)
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start node");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut input = String::new();
-    for (id, doc) in table.docs.iter().enumerate() {
-        input.push_str(&json!({"type": "policy", "id": id, "doc": doc}).to_string());
-        input.push('\n');
-    }
-    for (id, case) in cases.iter().enumerate() {
-        input.push_str(&case.oracle_json(id).to_string());
-        input.push('\n');
-    }
-    let writer = std::thread::spawn(move || {
-        stdin.write_all(input.as_bytes()).expect("write to oracle");
-    });
-    let mut results = HashMap::new();
-    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
-        let line = line.expect("read oracle output");
-        let v: Value = serde_json::from_str(&line).expect("oracle output is JSON");
-        let id = v["id"]
-            .as_u64()
-            .and_then(|id| usize::try_from(id).ok())
-            .expect("id");
-        let r = match (v["result"].as_str(), v["error"].as_str()) {
-            (Some(r), _) => Ok(r.to_owned()),
-            (_, Some(e)) => Err(e.to_owned()),
-            _ => Err(format!("unexpected oracle reply {line}")),
-        };
-        results.insert(id, r);
-    }
-    writer.join().expect("writer thread");
-    assert!(
-        child.wait().expect("wait for node").success(),
-        "the oracle exited with an error"
-    );
-    results
-}
-
 fn ours(case: &Case, table: &Table) -> (Decision, String) {
     // The context is given in full: no keys are derived from the principal here.
     let mut set = PolicySet::new(Principal::unknown());
@@ -1456,7 +1374,7 @@ fn oracle_name(d: Decision) -> &'static str {
 
 #[test]
 fn decisions_match_an_independent_implementation() {
-    let Some(script) = oracle_script() else {
+    let Some(script) = oracle::script("the differential test") else {
         return;
     };
     let started = std::time::Instant::now();
@@ -1469,7 +1387,12 @@ fn decisions_match_an_independent_implementation() {
         .map(|n| generator.random_case(&mut table, n))
         .collect();
     let managed = managed_cases(&mut table, &mut cases);
-    let oracle = run_oracle(&script, &table, &cases);
+    let requests: Vec<Value> = cases
+        .iter()
+        .enumerate()
+        .map(|(id, case)| case.oracle_json(id))
+        .collect();
+    let oracle = oracle::run(&script, &table.docs, &requests);
 
     let mut agree = 0usize;
     let mut excluded: HashMap<&str, (usize, usize)> = HashMap::new();
@@ -1479,7 +1402,7 @@ fn decisions_match_an_independent_implementation() {
     for (id, case) in cases.iter().enumerate() {
         let (decision, reason) = ours(case, &table);
         let theirs = oracle
-            .get(&id)
+            .get(id)
             .cloned()
             .unwrap_or_else(|| Err("no reply".into()));
         let same = theirs.as_deref() == Ok(oracle_name(decision));
