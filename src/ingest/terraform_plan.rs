@@ -306,44 +306,16 @@ impl<'p> Ctx<'_, 'p> {
 
     /// An `ingress` / `egress` block of `aws_security_group`.
     fn inline_sg_rule(&self, inst: &Inst<'p>, b: &Attrs<'_, 'p>) -> SecurityGroupRule {
-        let mut unknown = Unknown::new();
-        let mut rule = SecurityGroupRule {
-            protocol: keep(b.string("protocol"), &mut unknown, "protocol").unwrap_or_default(),
-            from_port: port(keep(b.int("from_port"), &mut unknown, "from_port")),
-            to_port: port(keep(b.int("to_port"), &mut unknown, "to_port")),
-            ipv4_ranges: keep(b.strings("cidr_blocks"), &mut unknown, "ipv4_ranges")
-                .unwrap_or_default(),
-            ipv6_ranges: keep(b.strings("ipv6_cidr_blocks"), &mut unknown, "ipv6_ranges")
-                .unwrap_or_default(),
-            prefix_list_ids: keep(
-                b.strings("prefix_list_ids"),
-                &mut unknown,
-                "prefix_list_ids",
-            )
-            .unwrap_or_default(),
-            description: keep(b.string("description"), &mut Unknown::new(), "description"),
-            origin: Some(self.locator.origin(b.offset(), Some(&inst.address))),
-            ..SecurityGroupRule::default()
-        };
+        let origin = self.locator.origin(b.offset(), Some(&inst.address));
+        let mut rule = classic_sg_rule(b, origin, &inst.address);
         if let Some(groups) = keep(
             b.strings("security_groups"),
-            &mut unknown,
+            &mut rule.unknown,
             "referenced_groups",
         ) {
-            rule.referenced_groups = groups.into_iter().map(group_ref).collect();
+            rule.referenced_groups
+                .extend(groups.into_iter().map(group_ref));
         }
-        match b.flag("self") {
-            Val::Known(true) => rule.referenced_groups.push(GroupReference {
-                group_id: inst.address.clone(),
-                account_id: None,
-                is_self: true,
-            }),
-            Val::Unknown(reason) => {
-                unknown.insert("referenced_groups".to_owned(), reason);
-            }
-            _ => {}
-        }
-        rule.unknown = unknown;
         rule
     }
 
@@ -359,40 +331,14 @@ impl<'p> Ctx<'_, 'p> {
     fn security_group_rule(&mut self, inst: &Inst<'p>, a: &Attrs<'_, 'p>) {
         let egress = matches!(a.string("type"), Val::Known(t) if t == "egress");
         let group = Self::rule_group(a, "security_group_id", inst);
-        let mut unknown = Unknown::new();
-        let mut rule = SecurityGroupRule {
-            protocol: keep(a.string("protocol"), &mut unknown, "protocol").unwrap_or_default(),
-            from_port: port(keep(a.int("from_port"), &mut unknown, "from_port")),
-            to_port: port(keep(a.int("to_port"), &mut unknown, "to_port")),
-            ipv4_ranges: keep(a.strings("cidr_blocks"), &mut unknown, "ipv4_ranges")
-                .unwrap_or_default(),
-            ipv6_ranges: keep(a.strings("ipv6_cidr_blocks"), &mut unknown, "ipv6_ranges")
-                .unwrap_or_default(),
-            prefix_list_ids: keep(
-                a.strings("prefix_list_ids"),
-                &mut unknown,
-                "prefix_list_ids",
-            )
-            .unwrap_or_default(),
-            description: keep(a.string("description"), &mut Unknown::new(), "description"),
-            origin: Some(self.origin(inst)),
-            ..SecurityGroupRule::default()
-        };
+        let mut rule = classic_sg_rule(a, self.origin(inst), &group);
         if let Some(source) = keep(
             a.string("source_security_group_id"),
-            &mut unknown,
+            &mut rule.unknown,
             "referenced_groups",
         ) {
             rule.referenced_groups.push(group_ref(source));
         }
-        if matches!(a.flag("self"), Val::Known(true)) {
-            rule.referenced_groups.push(GroupReference {
-                group_id: group.clone(),
-                account_id: None,
-                is_self: true,
-            });
-        }
-        rule.unknown = unknown;
         self.unit.links.sg_rules.push(SgRuleLink {
             group,
             egress,
@@ -1389,6 +1335,48 @@ impl<'p> Ctx<'_, 'p> {
 
 fn port(value: Option<i64>) -> Option<i32> {
     value.and_then(|v| i32::try_from(v).ok())
+}
+
+/// The fields `aws_security_group`'s `ingress`/`egress` blocks and `aws_security_group_rule`
+/// share (same attribute names), with `self = true` as a reference to `self_group`. Values
+/// unknown at plan time are recorded in the rule's `unknown`, `self` included.
+fn classic_sg_rule(
+    a: &Attrs<'_, '_>,
+    origin: crate::model::Origin,
+    self_group: &str,
+) -> SecurityGroupRule {
+    let mut unknown = Unknown::new();
+    let mut rule = SecurityGroupRule {
+        protocol: keep(a.string("protocol"), &mut unknown, "protocol").unwrap_or_default(),
+        from_port: port(keep(a.int("from_port"), &mut unknown, "from_port")),
+        to_port: port(keep(a.int("to_port"), &mut unknown, "to_port")),
+        ipv4_ranges: keep(a.strings("cidr_blocks"), &mut unknown, "ipv4_ranges")
+            .unwrap_or_default(),
+        ipv6_ranges: keep(a.strings("ipv6_cidr_blocks"), &mut unknown, "ipv6_ranges")
+            .unwrap_or_default(),
+        prefix_list_ids: keep(
+            a.strings("prefix_list_ids"),
+            &mut unknown,
+            "prefix_list_ids",
+        )
+        .unwrap_or_default(),
+        description: keep(a.string("description"), &mut Unknown::new(), "description"),
+        origin: Some(origin),
+        ..SecurityGroupRule::default()
+    };
+    match a.flag("self") {
+        Val::Known(true) => rule.referenced_groups.push(GroupReference {
+            group_id: self_group.to_owned(),
+            account_id: None,
+            is_self: true,
+        }),
+        Val::Unknown(reason) => {
+            unknown.insert("referenced_groups".to_owned(), reason);
+        }
+        _ => {}
+    }
+    rule.unknown = unknown;
+    rule
 }
 
 fn group_ref(id: String) -> GroupReference {

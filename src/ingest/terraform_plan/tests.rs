@@ -308,3 +308,52 @@ fn unknown_policies_follow_data_documents_and_keep_positions() {
         "points at the statement inside the json string"
     );
 }
+
+/// `self` unknown at plan time means the rule's sources are not fully known, on a separate
+/// rule resource as in an inline block (the two share one reader).
+#[test]
+fn an_unknown_self_flag_leaves_the_referenced_groups_unknown() {
+    let group = |name: &str, ingress: &JsonValue| {
+        create(
+            &format!("aws_security_group.{name}"),
+            &json!({"name": name, "ingress": ingress, "egress": []}),
+            &json!({"id": true}),
+        )
+    };
+    let rule =
+        json!({"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["10.0.0.0/8"]});
+    let p = plan(
+        &[
+            group("inline", &json!([rule])),
+            group("target", &json!([])),
+            create(
+                "aws_security_group_rule.ssh",
+                &json!({"type": "ingress", "protocol": "tcp", "from_port": 22, "to_port": 22,
+                        "cidr_blocks": ["10.0.0.0/8"]}),
+                &json!({"self": true, "security_group_id": true}),
+            ),
+        ],
+        &json!({"resources": [config(
+            "aws_security_group_rule.ssh",
+            &json!({"security_group_id": {"references": ["aws_security_group.target.id", "aws_security_group.target"]},
+                    "self": {"references": ["var.allow_self"]}}),
+        )]}),
+    );
+    let mut p = p;
+    // The inline block's `self` is unknown too.
+    p["resource_changes"][0]["change"]["after_unknown"]["ingress"] = json!([{"self": true}]);
+    let account = ingest(&p);
+    let groups = account.regions[0].security_groups.as_option().unwrap();
+    for name in ["inline", "target"] {
+        let group = groups
+            .iter()
+            .find(|g| g.name == name)
+            .unwrap_or_else(|| panic!("no group {name}: {groups:?}"));
+        assert_eq!(group.ingress.len(), 1, "{name}");
+        assert!(
+            group.ingress[0].unknown.contains_key("referenced_groups"),
+            "{name}: {:?}",
+            group.ingress[0].unknown
+        );
+    }
+}
