@@ -13,7 +13,7 @@
 
 use serde_json::json;
 
-use super::managed::{Managed, managed_instances};
+use super::managed::hosted;
 use super::patterns::{
     event_pattern_matches, filter_pattern_matches, start_session_events, start_session_records,
 };
@@ -34,13 +34,8 @@ impl Check for Aud002 {
             return;
         }
         for scope in ctx.regions() {
-            match managed_instances(&scope) {
-                Managed::Known(instances) if instances.is_empty() => continue,
-                Managed::Known(_) => {}
-                Managed::Unknown(reason) => {
-                    out.not_assessed(scope.scope_ref(), reason);
-                    continue;
-                }
+            if hosted(&scope, out).is_none() {
+                continue;
             }
             judge(ctx, &scope, out);
         }

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::managed::{Managed, list_ids, managed_instances};
+use super::managed::{hosted, list_ids};
 use super::session::{document_ref, preferences};
 use crate::model::ssm::PREFERENCES_DOCUMENT;
 use crate::rules::{Check, Context, Emitter};
@@ -23,16 +23,9 @@ impl Check for Log001 {
             return;
         }
         for scope in ctx.regions() {
-            let managed = match managed_instances(&scope) {
-                Managed::Known(instances) => instances,
-                Managed::Unknown(reason) => {
-                    out.not_assessed(scope.scope_ref(), reason);
-                    continue;
-                }
-            };
-            if managed.is_empty() {
+            let Some(managed) = hosted(&scope, out) else {
                 continue;
-            }
+            };
             let Some(documents) =
                 out.region_section(&scope, &scope.region.ssm_documents, "ssm_documents")
             else {

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::{EndpointType, Instance, Section, Subnet, VpcEndpoint, unknown_reason};
-use crate::rules::{RegionScope, gap_reason};
+use crate::rules::{Emitter, RegionScope, gap_reason};
 
 /// The managed instances of a region, or why they cannot be told.
 pub(crate) enum Managed<'a> {
@@ -18,6 +18,23 @@ pub(crate) enum Managed<'a> {
     Known(Vec<&'a Instance>),
     /// Instances or managed-instance information were not collected.
     Unknown(String),
+}
+
+/// The region's managed instances, for the rules that judge only regions hosting some:
+/// `None` when there are none, and when they could not be determined (then reported as not
+/// assessed for the region, never as a pass).
+pub(crate) fn hosted<'a>(
+    scope: &RegionScope<'a>,
+    out: &mut Emitter<'_>,
+) -> Option<Vec<&'a Instance>> {
+    match managed_instances(scope) {
+        Managed::Known(instances) if instances.is_empty() => None,
+        Managed::Known(instances) => Some(instances),
+        Managed::Unknown(reason) => {
+            out.not_assessed(scope.scope_ref(), reason);
+            None
+        }
+    }
 }
 
 /// The running instances of the region that are online in Systems Manager.

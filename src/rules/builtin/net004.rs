@@ -6,9 +6,7 @@
 
 use serde_json::json;
 
-use super::managed::{
-    Accept, EndpointState, Managed, by_vpc, endpoint_for, list_ids, managed_instances, vpc_label,
-};
+use super::managed::{Accept, EndpointState, by_vpc, endpoint_for, hosted, list_ids, vpc_label};
 use crate::rules::{Check, Context, Emitter};
 
 pub(crate) struct Net004;
@@ -26,16 +24,9 @@ impl Check for Net004 {
             return;
         }
         for scope in ctx.regions() {
-            let managed = match managed_instances(&scope) {
-                Managed::Known(instances) => instances,
-                Managed::Unknown(reason) => {
-                    out.not_assessed(scope.scope_ref(), reason);
-                    continue;
-                }
-            };
-            if managed.is_empty() {
+            let Some(managed) = hosted(&scope, out) else {
                 continue;
-            }
+            };
             let Some(endpoints) =
                 out.region_section(&scope, &scope.region.vpc_endpoints, "vpc_endpoints")
             else {

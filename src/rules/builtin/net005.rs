@@ -10,9 +10,7 @@
 use serde_json::json;
 
 use super::destinations::{Lookup, find_bucket};
-use super::managed::{
-    Accept, EndpointState, Managed, by_vpc, endpoint_for, list_ids, managed_instances, vpc_label,
-};
+use super::managed::{Accept, EndpointState, by_vpc, endpoint_for, hosted, list_ids, vpc_label};
 use super::session::{first_unknown_input, preferences};
 use crate::model::{EndpointType, Instance, RouteTable, VpcEndpoint};
 use crate::rules::{Check, Context, Emitter, RegionScope, gap_reason};
@@ -29,16 +27,9 @@ impl Check for Net005 {
             return;
         }
         for scope in ctx.regions() {
-            let managed = match managed_instances(&scope) {
-                Managed::Known(instances) => instances,
-                Managed::Unknown(reason) => {
-                    out.not_assessed(scope.scope_ref(), reason);
-                    continue;
-                }
-            };
-            if managed.is_empty() {
+            let Some(managed) = hosted(&scope, out) else {
                 continue;
-            }
+            };
             let Some(documents) =
                 out.region_section(&scope, &scope.region.ssm_documents, "ssm_documents")
             else {
